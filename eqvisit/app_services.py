@@ -1,0 +1,49 @@
+"""Wiring: open a profile's store and build every service on it (used by the CLI and the GUI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eqvisit.paths import ProfilePaths
+from eqvisit.services.capture import CaptureService
+from eqvisit.services.context import ServiceContext
+from eqvisit.services.demo import DemoService
+from eqvisit.services.findings import FindingService
+from eqvisit.services.providers import ProviderService
+from eqvisit.services.sync_status import SyncStatusService
+from eqvisit.services.users import UserService
+from eqvisit.services.visits import VisitService
+from eqvisit.storage.store import open_store
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service of one opened profile. Built once; passed down, never reached for globally."""
+
+    context: ServiceContext
+    providers: ProviderService
+    visits: VisitService
+    capture: CaptureService
+    findings: FindingService
+    users: UserService
+    sync_status: SyncStatusService
+    demo: DemoService
+
+    def close(self) -> None:
+        self.context.store.close()
+
+
+def open_services(paths: ProfilePaths) -> Services:
+    paths.ensure()
+    store = open_store(paths.store_file, backup_dir=paths.backup_dir)
+    context = ServiceContext.open(store)
+    return Services(
+        context=context,
+        providers=ProviderService(context),
+        visits=VisitService(context),
+        capture=CaptureService(context),
+        findings=FindingService(context),
+        users=UserService(context),
+        sync_status=SyncStatusService(context),
+        demo=DemoService(context),
+    )

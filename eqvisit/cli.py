@@ -1,0 +1,141 @@
+"""The ``eqvisit`` command and its subcommands (DESIGN §7).
+
+Each subcommand resolves the profile, sets up logging, opens what it needs and maps every
+:class:`~eqvisit.errors.EqvisitError` to one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from eqvisit import __version__
+from eqvisit.errors import EqvisitError
+from eqvisit.logging_setup import configure_logging
+from eqvisit.paths import ProfilePaths, resolve_profile
+
+Handler = Callable[[argparse.Namespace, ProfilePaths], int]
+
+
+def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.__main__ import run_gui
+
+    return run_gui(paths)
+
+
+def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.app_services import open_services
+    from eqvisit.resources import resource_path
+
+    services = open_services(paths)
+    try:
+        if services.demo.is_populated():
+            if args.if_absent:
+                print(f"Demo profile already present at {paths.data_dir}")
+                return 0
+            print(
+                f"{paths.store_file} already holds data; choose another --profile", file=sys.stderr
+            )
+            return 2
+        summary = services.demo.build(resource_path("data", "ods", "etr.csv"), seed=args.seed)
+    finally:
+        services.close()
+    print(
+        f"Demo profile created at {paths.data_dir}: {summary.providers} trusts, "
+        f"{summary.intelligence_items} synthetic survey results, {summary.users} users, "
+        f"one planned visit ({summary.visit_id})."
+    )
+    return 0
+
+
+def _template_validate(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.templates.commands import validate_command
+
+    return validate_command([Path(p) for p in args.files], sys.stdout, sys.stderr)
+
+
+def _template_import(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.templates.commands import import_xlsx_command
+
+    out = Path(args.out) if args.out else None
+    return import_xlsx_command(Path(args.file), out, sys.stdout, sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Subcommands repeat the common options with SUPPRESS defaults, so `eqvisit --profile X demo`
+    # and `eqvisit demo --profile X` both work and a subcommand never resets what came before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--profile",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep this profile's data, settings and logs under DIR (also: EQVISIT_HOME)",
+    )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log debug detail, also to stderr",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="eqvisit",
+        description="Offline-first desktop app for NHS education quality visits.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"eqvisit {__version__}")
+    parser.set_defaults(handler=_gui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+    gui.set_defaults(handler=_gui)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="create a profile with demo data (real trusts, synthetic figures)",
+    )
+    demo.add_argument("--if-absent", action="store_true", help="do nothing if the profile has data")
+    demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic figures")
+    demo.set_defaults(handler=_demo)
+
+    template = commands.add_parser(
+        "template", parents=[common], help="validate and import templates"
+    )
+    template_commands = template.add_subparsers(
+        title="template commands", metavar="ACTION", required=True
+    )
+    validate = template_commands.add_parser(
+        "validate", parents=[common], help="check template files (YAML or XLSX)"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_template_validate)
+    import_xlsx = template_commands.add_parser(
+        "import-xlsx", parents=[common], help="convert an Excel template to YAML"
+    )
+    import_xlsx.add_argument("file", metavar="FILE")
+    import_xlsx.add_argument("--out", metavar="FILE.yaml", help="write here instead of stdout")
+    import_xlsx.set_defaults(handler=_template_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = resolve_profile(getattr(args, "profile", None))
+    verbose = bool(getattr(args, "verbose", False))
+    configure_logging(paths.log_file, verbose=verbose, to_stderr=verbose)
+    handler: Handler = args.handler
+    try:
+        return handler(args, paths)
+    except EqvisitError as exc:
+        print(f"eqvisit: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

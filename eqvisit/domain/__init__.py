@@ -1,0 +1,1 @@
+"""Plain enums, value objects and rules of the visit domain. Imports nothing of ours but errors."""

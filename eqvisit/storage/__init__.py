@@ -1,0 +1,1 @@
+"""The local store: models, engine and pragmas, unit of work, repositories, migrations."""

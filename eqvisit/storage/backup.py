@@ -1,0 +1,37 @@
+"""Copies of a SQLite store taken with SQLite's online backup API (never a file copy).
+
+A file copy of a WAL database can miss committed pages still in the ``-wal`` file, or catch a page
+half-written; the backup API copies a consistent snapshot while the store stays usable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def backup_sqlite(source: Path, destination: Path) -> Path:
+    """Copy the database at ``source`` to ``destination`` (which must not exist yet)."""
+    if destination.exists():
+        raise FileExistsError(f"backup target {destination} already exists")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    partial.replace(destination)
+    return destination
+
+
+def timestamped_backup(source: Path, backup_dir: Path, label: str) -> Path:
+    """Back up ``source`` into ``backup_dir`` as ``<stem>-<label>-<UTC time>.sqlite3``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    safe_label = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
+    return backup_sqlite(source, backup_dir / f"{source.stem}-{safe_label}-{stamp}.sqlite3")

@@ -1,0 +1,64 @@
+"""The one place that creates database engines, with the pragmas that keep the local store safe.
+
+SQLite: WAL journal, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
+returns), a busy timeout, and transactions that start with ``BEGIN IMMEDIATE``. pysqlite's own
+transaction handling is switched off (SQLAlchemy's documented recipe) so that SQLAlchemy's
+BEGIN/COMMIT are the only ones, and DDL in migrations is transactional too. Encryption at rest
+(SQLCipher) will be switched on here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+BUSY_TIMEOUT_MS = 5_000
+
+
+def sqlite_url(path: Path) -> URL:
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def create_store_engine(path: Path) -> Engine:
+    """An engine on the local SQLite store at ``path`` (created if absent)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        sqlite_url(path),
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def create_database_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for a URL: a SQLite file gets the local-store pragmas, PostgreSQL its defaults."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("an in-memory SQLite database cannot hold a store; give a file path")
+        return create_store_engine(Path(parsed.database))
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front, so a read-then-write transaction never fails
+        # half way with SQLITE_BUSY; one worker writes, so this costs no concurrency.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

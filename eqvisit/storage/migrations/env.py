@@ -1,0 +1,42 @@
+"""Alembic environment: runs on the connection handed over by :mod:`eqvisit.storage.migrate`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy.types import TypeDecorator
+
+from eqvisit.storage.models import Base
+
+SEARCH_TABLE_PREFIX = "provider_search"
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Write our column types as their plain database types, so migrations never import models."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out the FTS5 search tables, which migrations manage by hand and models do not know."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE_PREFIX))
+
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through eqvisit.storage.migrate, which passes a connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=True,
+    compare_type=True,
+    render_item=render_item,
+    include_name=include_name,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,1 @@
+"""Interview templates: schema, loader and validator, conditions, versions, XLSX import, framework."""
