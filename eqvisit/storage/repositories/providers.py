@@ -34,7 +34,7 @@ def ids_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
         rows = session.execute(
             select(Provider.ods_code, Provider.id).where(Provider.ods_code.in_(chunk))
         )
-        result.update(dict(rows))
+        result.update(rows.all())
     return result
 
 
@@ -97,7 +97,7 @@ def red_flag_counts(session: Session, provider_ids: Sequence[str]) -> dict[str, 
         .where(IntelligenceItem.flag == "red")
         .group_by(IntelligenceItem.provider_id)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def sites_of(session: Session, parent_code: str) -> Sequence[Provider]:

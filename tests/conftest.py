@@ -1,0 +1,93 @@
+"""Shared fixtures: a fresh profile and store per test, the demo, and PostgreSQL when available."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from eqvisit.app_services import Services, open_services
+from eqvisit.paths import ProfilePaths, resolve_profile
+from eqvisit.resources import resource_path
+from eqvisit.services.context import ServiceContext
+from eqvisit.storage.backup import backup_sqlite
+from eqvisit.storage.store import open_store
+from eqvisit.storage.unit_of_work import Store
+
+PG_URL_VARIABLE = "EQVISIT_TEST_PG_URL"
+ETR_FILE = resource_path("data", "ods", "etr.csv")
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> ProfilePaths:
+    return resolve_profile(tmp_path / "profile").ensure()
+
+
+@pytest.fixture
+def store(profile: ProfilePaths) -> Iterator[Store]:
+    opened = open_store(profile.store_file, backup_dir=profile.backup_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def context(store: Store) -> ServiceContext:
+    return ServiceContext.open(store)
+
+
+@pytest.fixture
+def services(profile: ProfilePaths) -> Iterator[Services]:
+    opened = open_services(profile)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo built once per test run; each test gets its own copy of the file."""
+    paths = resolve_profile(tmp_path_factory.mktemp("demo-template")).ensure()
+    built = open_services(paths)
+    try:
+        built.demo.build(ETR_FILE)
+    finally:
+        built.close()
+    return paths.store_file
+
+
+@pytest.fixture
+def demo(profile: ProfilePaths, demo_store_file: Path) -> Iterator[Services]:
+    """A profile holding the demo: real trusts, synthetic figures, a planned visit, signed in."""
+    backup_sqlite(demo_store_file, profile.store_file)
+    opened = open_services(profile)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL schema, dropped afterwards.
+
+    Skips on a developer machine without PostgreSQL; in CI (``CI`` set) a missing database is a
+    failure, so PostgreSQL tests can never be skipped silently there.
+    """
+    url = os.environ.get(PG_URL_VARIABLE)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_URL_VARIABLE} is not set in CI; .ci/run must export it")
+        pytest.skip(f"set {PG_URL_VARIABLE} to run the PostgreSQL tests")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

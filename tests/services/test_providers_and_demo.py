@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eqvisit.app_services import Services
+from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
+from eqvisit.errors import ImportFileError
+from eqvisit.services.demo import SYNTHETIC_NOTE
+from eqvisit.services.ods_records import read_ods_lines
+from tests.conftest import ETR_FILE
+
+
+def test_demo_loads_every_real_trust(demo: Services) -> None:
+    rows = ETR_FILE.read_text(encoding="utf-8").strip().splitlines()
+    assert demo.providers.count() == len(rows) == 218
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_code"),
+    [
+        ("manchester university", "R0A"),
+        ("R0A", "R0A"),
+        ("r0a", "R0A"),
+        ("M13 9WL", "R0A"),
+        ("sunderl", "R0B"),
+    ],
+)
+def test_search_by_name_code_postcode_and_prefix(
+    demo: Services, query: str, expected_code: str
+) -> None:
+    assert expected_code in [row.ods_code for row in demo.providers.search(query)]
+
+
+def test_search_needs_every_word_and_survives_fts_syntax(demo: Services) -> None:
+    assert demo.providers.search("manchester zzzz") == []
+    for hostile in ['"', "AND OR NOT", "name:*", "(", "'; DROP TABLE providers; --"]:
+        demo.providers.search(hostile)
+    assert demo.providers.count() == 218
+
+
+def test_demo_intelligence_is_labelled_synthetic_and_the_visit_is_triggered_by_red_flags(
+    demo: Services,
+) -> None:
+    (visit,) = demo.visits.list_visits()
+    detail = demo.visits.get(visit.id)
+    profile = demo.providers.get(visit.provider_id)
+    assert profile.intelligence
+    assert all(
+        item.text == SYNTHETIC_NOTE and item.dimensions["synthetic"]
+        for item in profile.intelligence
+    )
+    triggers = {item.id: item for item in profile.intelligence if item.id in detail.trigger_ids}
+    assert triggers and all(
+        item.flag is NtsFlag.RED and item.source is IntelligenceSource.NTS
+        for item in triggers.values()
+    )
+    assert len(detail.panel) == 4 and len(detail.sessions) == 5
+
+
+def test_demo_is_deterministic(tmp_path: Path, services: Services) -> None:
+    from eqvisit.app_services import open_services
+    from eqvisit.paths import resolve_profile
+
+    other = open_services(resolve_profile(tmp_path / "other"))
+    try:
+        services.demo.build(ETR_FILE, seed=7)
+        other.demo.build(ETR_FILE, seed=7)
+
+        def flags(s: Services) -> list[tuple[str, str, str | None]]:
+            trust = s.providers.search("R0A")[0]
+            return sorted(
+                (i.period, i.indicator, i.flag) for i in s.providers.get(trust.id).intelligence
+            )
+
+        assert flags(services) == flags(other)
+    finally:
+        other.close()
+
+
+def test_ods_reader_names_the_line_of_a_bad_row(tmp_path: Path) -> None:
+    good = ETR_FILE.read_text(encoding="utf-8").splitlines()[0]
+    lines = [good, '"RXX","SHORT ROW"', good]
+    with pytest.raises(ImportFileError, match=r"etr.csv:2: has 2 fields"):
+        list(read_ods_lines(lines, "etr.csv", ProviderKind.TRUST))
+    bad_date = good.replace('"20171001"', '"20171301"')
+    with pytest.raises(
+        ImportFileError, match=r"etr.csv:1: open date: '20171301' is not a real date"
+    ):
+        list(read_ods_lines([bad_date], "etr.csv", ProviderKind.TRUST))

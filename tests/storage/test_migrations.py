@@ -1,0 +1,80 @@
+"""Migrations and models agree, and upgrading keeps every row (pending changes included)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from eqvisit.storage.engine import create_store_engine
+from eqvisit.storage.migrate import current_revision, head_revision, upgrade_store
+from eqvisit.storage.migration_hooks import include_name
+from eqvisit.storage.models import Base
+from eqvisit.storage.unit_of_work import Store
+
+
+def test_models_and_migrations_agree(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_a_new_store_is_at_head(store: Store) -> None:
+    assert current_revision(store.engine) == head_revision()
+
+
+def test_upgrading_keeps_data_and_pending_changes_and_takes_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = create_store_engine(path)
+    upgrade_store(engine, backup_dir=None, target="0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO providers (id, ods_code, name, kind, address_lines, status,"
+                " created_at, updated_at) VALUES ('p1', 'RXX', 'St Elsewhere NHS Trust', 'trust',"
+                " '[]', 'active', '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (change_id, record_type, record_id, fields, base, hlc,"
+                " device_id, scope, created_at, state) VALUES ('c1', 'visits', 'v1',"
+                " '{\"title\": \"kept\"}', '{}', '0000000000000001-00000', 'd1', 'visit:v1',"
+                " '2026-01-01', 'pending')"
+            )
+        )
+    backups = tmp_path / "backups"
+    backup = upgrade_store(engine, backup_dir=backups)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT name FROM providers")).scalar_one()
+            == "St Elsewhere NHS Trust"
+        )
+        assert (
+            connection.execute(text("SELECT state FROM outbox WHERE change_id='c1'")).scalar_one()
+            == "pending"
+        )
+        found = connection.execute(
+            text("SELECT rowid FROM provider_search WHERE provider_search MATCH 'elsewhere'")
+        ).all()
+        assert len(found) == 1, "rows that existed before the upgrade must be searchable after it"
+    engine.dispose()
+    assert backup is not None and backup.parent == backups
+    copy = sqlite3.connect(backup)
+    try:
+        assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert copy.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
+    finally:
+        copy.close()
+
+
+def test_no_backup_for_a_store_already_at_head(store: Store, tmp_path: Path) -> None:
+    assert upgrade_store(store.engine, backup_dir=tmp_path / "b") is None
+    assert not (tmp_path / "b").exists()
