@@ -40,6 +40,9 @@ EDITABLE_VISIT_FIELDS = frozenset(
 )
 
 
+PANEL_ORDER = tuple(PanelRole)
+
+
 def visit_scope(visit_id: str) -> str:
     return f"visit:{visit_id}"
 
@@ -291,8 +294,13 @@ def _detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
         sites=tuple(provider_row(site) for site in visits.sites(session, visit_id)),
         trigger_ids=tuple(t.intelligence_item_id for t in visits.triggers(session, visit_id)),
         panel=tuple(
-            PanelMemberRow(id=member.id, user=user_row(user), panel_role=member.panel_role)
-            for member, user in visits.panel(session, visit_id)
+            sorted(
+                (
+                    PanelMemberRow(id=member.id, user=user_row(user), panel_role=member.panel_role)
+                    for member, user in visits.panel(session, visit_id)
+                ),
+                key=lambda row: (PANEL_ORDER.index(row.panel_role), row.user.display_name),
+            )
         ),
         sessions=tuple(session_row(s, interviewers[s.id]) for s in agenda),
     )

@@ -38,7 +38,7 @@ class SyncPage(QWidget):
         self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addStretch()
+        layout.addStretch(1)
 
     def show_status(self, status: SyncStatus) -> None:
         self.summary.setText(
@@ -76,7 +76,9 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.navigation)
         splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([160, 1040])
         self.setCentralWidget(splitter)
 
         self.sync_label = QLabel()

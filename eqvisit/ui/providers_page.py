@@ -53,7 +53,9 @@ class ProvidersPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
@@ -72,7 +74,7 @@ class ProvidersPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.search_box)
         layout.addWidget(self.result_label)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -45,7 +45,9 @@ class VisitsPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
@@ -83,9 +85,11 @@ class VisitsPage(QWidget):
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty_label)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
 
     def refresh(self) -> None:
         self._worker.submit(self._visits.list_visits, self._show_list)
@@ -93,10 +97,9 @@ class VisitsPage(QWidget):
     def _show_list(self, rows: list[VisitSummary]) -> None:
         self.model.set_rows(rows)
         self.empty_label.setText(
-            ""
-            if rows
-            else "No visits yet. A quality lead plans visits; they arrive here at the next sync."
+            "No visits yet. A quality lead plans visits; they arrive here at the next sync."
         )
+        self.empty_label.setVisible(not rows)
         if rows and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 

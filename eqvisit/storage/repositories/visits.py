@@ -64,7 +64,7 @@ def panel(session: Session, visit_id: str) -> Sequence[Row[PanelMember, User]]:
         select(PanelMember, User)
         .join(User, User.id == PanelMember.user_id)
         .where(PanelMember.visit_id == visit_id, PanelMember.deleted_at.is_(None))
-        .order_by(PanelMember.panel_role, User.display_name)
+        .order_by(User.display_name)
     ).all()
 
 
