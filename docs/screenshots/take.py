@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -25,7 +26,7 @@ def settle(app: QApplication, worker: Worker) -> None:
         app.processEvents()
         if worker.pending == 0:
             break
-        worker._thread.join(0.01)  # noqa: SLF001 (a script, not product code)
+        time.sleep(0.01)
     app.processEvents()
 
 
