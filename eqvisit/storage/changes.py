@@ -86,7 +86,7 @@ class ChangeRecorder:
                 raise AttributeError(f"{record_type} has no field {name!r}")
             setattr(record, name, value)
         stamp = self._clock.now(self._wall_ms())
-        base = self._stamp_fields(record_type, record.id, fields.keys(), stamp)
+        base = self._stamp_fields(record_type, record.id, fields.keys(), stamp, scope)
         change = OutboxChange(
             change_id=new_id(),
             record_type=record_type,
@@ -103,7 +103,7 @@ class ChangeRecorder:
         return change
 
     def _stamp_fields(
-        self, record_type: str, record_id: str, names: Any, stamp: Stamp
+        self, record_type: str, record_id: str, names: Any, stamp: Stamp, scope: str
     ) -> dict[str, str | None]:
         existing = {
             version.field: version
@@ -124,6 +124,7 @@ class ChangeRecorder:
             version.hlc = str(stamp)
             version.device_id = self._identity.device_id
             version.author_id = self._identity.user_id
+            version.scope = scope
         return base
 
 

@@ -22,17 +22,21 @@ from eqvisit.storage.backup import timestamped_backup
 log = logging.getLogger(__name__)
 
 
-def _config(connection: Connection | None = None) -> Config:
+LOCAL_STORE = "eqvisit.storage"
+
+
+def _config(connection: Connection | None = None, package: str = LOCAL_STORE) -> Config:
+    """Alembic configuration for the ``migrations`` folder of ``package``."""
     config = Config()
-    with as_file(files("eqvisit.storage") / "migrations") as location:
+    with as_file(files(package) / "migrations") as location:
         config.set_main_option("script_location", str(location))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+def head_revision(package: str = LOCAL_STORE) -> str:
+    head = ScriptDirectory.from_config(_config(package=package)).get_current_head()
     if head is None:
         raise StorageError("the store's migration scripts are missing")
     return head
@@ -43,20 +47,26 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade_store(engine: Engine, *, backup_dir: Path | None, target: str = "head") -> Path | None:
-    """Upgrade the schema to ``target``; return the backup taken, if one was needed."""
+def upgrade_store(
+    engine: Engine, *, backup_dir: Path | None, target: str = "head", package: str = LOCAL_STORE
+) -> Path | None:
+    """Upgrade the schema to ``target``; return the backup taken, if one was needed.
+
+    Only SQLite files are backed up here; a PostgreSQL central store is backed up by its operators.
+    """
     current = current_revision(engine)
-    wanted = head_revision() if target == "head" else target
+    wanted = head_revision(package) if target == "head" else target
     if current == wanted:
         return None
     backup: Path | None = None
     database = engine.url.database
-    if backup_dir is not None and database and _holds_tables(engine):
+    is_sqlite = engine.dialect.name == "sqlite"
+    if backup_dir is not None and is_sqlite and database and _holds_tables(engine):
         backup = timestamped_backup(Path(database), backup_dir, f"before-{wanted}")
         log.info("backed up the store before upgrading %s → %s", current, wanted)
     try:
         with engine.begin() as connection:
-            command.upgrade(_config(connection), target)
+            command.upgrade(_config(connection, package), target)
     except Exception as exc:
         where = f"; a copy taken before the upgrade is at {backup}" if backup else ""
         raise StorageError(

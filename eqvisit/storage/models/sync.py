@@ -55,7 +55,11 @@ class OutboxChange(Base):
 
 
 class FieldVersion(Base):
-    """The (HLC, device) stamp of the current value of one field of one record: the merge state."""
+    """The (HLC, device) stamp of the current value of one field of one record: the merge state.
+
+    ``field = "*"`` stamps every field of a record pulled whole in one change (reference data),
+    so a million pulled rows need a million version rows, not ten million.
+    """
 
     __tablename__ = "field_versions"
 
@@ -65,6 +69,7 @@ class FieldVersion(Base):
     hlc: Mapped[str] = mapped_column(String(24))
     device_id: Mapped[str] = mapped_column(IdType)
     author_id: Mapped[str | None] = mapped_column(IdType)
+    scope: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class SyncCursor(Base):

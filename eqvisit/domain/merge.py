@@ -1,5 +1,8 @@
 """The merge rule, one module for client and server (DESIGN §4).
 
+It lives in ``domain`` rather than ``sync`` because the laptop applies pulled changes in
+``storage``, which must not import ``sync``; the rule itself depends on nothing.
+
 Per field, the write with the greatest ``(hlc, device_id)`` wins, whatever order writes arrive in,
 so every replica converges. A write *saw* another when its base (the stamp of the value its author
 edited on top of) is at or after that other write's stamp. When the winner did not see the loser

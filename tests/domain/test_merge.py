@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eqvisit.sync.merge import FieldWrite, merge_field
+from eqvisit.domain.merge import FieldWrite, merge_field
 
 DEVICES = ("dev-a", "dev-b", "dev-c")
 

@@ -1,0 +1,222 @@
+"""Sync use cases: sign in to a central store, and one full sync of the profile (DESIGN §4).
+
+One sync: ask which scopes this user holds; push the outbox in batches (each answered change
+marked accepted or rejected, never dropped); pull every scope page by page, applying each page
+and its cursor in one transaction; purge scopes no longer granted once nothing of theirs is
+unsent; then compare each visit's digest with the server's receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from eqvisit.domain.hlc import Stamp
+from eqvisit.errors import AuthError
+from eqvisit.services.context import ServiceContext
+from eqvisit.services.credentials import Connection, CredentialStore
+from eqvisit.storage import sync_state
+from eqvisit.storage.models import OutboxChange
+from eqvisit.sync.client import DeviceRevoked, SyncClient
+from eqvisit.sync.protocol import MAX_PUSH_BATCH, Change
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str, str, str | None], SyncClient]
+Progress = Callable[[str], None]
+
+
+def http_client(server_url: str, device_id: str, token: str | None) -> SyncClient:
+    return SyncClient(server_url, device_id, token=token)
+
+
+@dataclass(frozen=True)
+class ScopeReceipt:
+    scope: str
+    matches: bool
+    unsent: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    applied: int = 0
+    receipts: tuple[ScopeReceipt, ...] = ()
+    purged: tuple[str, ...] = ()
+    rejections: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SignIn:
+    connection: Connection
+    token_kept_in: str
+
+
+class SyncService:
+    def __init__(
+        self,
+        context: ServiceContext,
+        credentials: CredentialStore,
+        client_factory: ClientFactory = http_client,
+    ) -> None:
+        self._context = context
+        self._credentials = credentials
+        self._client_factory = client_factory
+
+    def connection(self) -> Connection | None:
+        return self._credentials.connection()
+
+    def login(self, server_url: str, username: str, password: str, device_name: str) -> SignIn:
+        device_id = self._context.identity.device_id
+        with self._client_factory(server_url, device_id, None) as client:
+            answer = client.login(username, password, device_name)
+        connection = Connection(
+            server_url=server_url,
+            user_id=answer.user.id,
+            username=answer.user.username,
+            display_name=answer.user.display_name,
+            role=answer.user.role,
+        )
+        where = self._credentials.save(connection, answer.token)
+        self._context.set_current_user(answer.user.id)
+        return SignIn(connection, where)
+
+    def sync_once(self, progress: Progress | None = None) -> SyncReport:
+        say = progress or (lambda _message: None)
+        connection = self._credentials.connection()
+        token = self._credentials.token()
+        if connection is None or token is None:
+            raise AuthError("Not signed in to a central store: run 'eqvisit login' first.")
+        client = self._client_factory(
+            connection.server_url, self._context.identity.device_id, token
+        )
+        try:
+            return self._sync(client, say)
+        except DeviceRevoked:
+            self._credentials.forget_token()
+            raise
+        finally:
+            client.close()
+
+    def _sync(self, client: SyncClient, say: Progress) -> SyncReport:
+        granted = client.scopes()
+        self._observe(granted.server_hlc)
+        pushed, accepted, rejected, reasons = self._push(client, say)
+        scopes = [g.scope for g in granted.scopes]
+        ordered = sorted(
+            scopes, key=lambda s: (not s.startswith("reference"), not s.startswith("provider"), s)
+        )
+        pulled = applied = 0
+        for scope in ordered:
+            got, changed = self._pull_scope(client, scope, say)
+            pulled += got
+            applied += changed
+        purged = self._purge(set(scopes))
+        receipts = self._receipts(client, [s for s in ordered if s.startswith("visit:")])
+        return SyncReport(
+            pushed, accepted, rejected, pulled, applied, receipts, purged, tuple(reasons)
+        )
+
+    def _observe(self, server_hlc: str) -> None:
+        self._context.clock.observe(Stamp.parse(server_hlc), self._context.wall_ms())
+
+    def _push(self, client: SyncClient, say: Progress) -> tuple[int, int, int, list[str]]:
+        pushed = accepted = rejected = 0
+        reasons: list[str] = []
+        while True:
+            with self._context.store.unit_of_work() as uow:
+                batch = [
+                    _wire(change)
+                    for change in sync_state.pending_changes(uow.session, MAX_PUSH_BATCH)
+                ]
+            if not batch:
+                return pushed, accepted, rejected, reasons
+            say(f"Sending {len(batch)} changes")
+            answer = client.push(batch)
+            self._observe(answer.server_hlc)
+            with self._context.store.unit_of_work() as uow:
+                sync_state.record_results(
+                    uow.session,
+                    [(r.change_id, r.status, r.server_seq, r.reason) for r in answer.results],
+                )
+                uow.commit()
+            pushed += len(batch)
+            for result in answer.results:
+                if result.status == "accepted":
+                    accepted += 1
+                else:
+                    rejected += 1
+                    reasons.append(f"{result.change_id}: {result.reason}")
+            if len(answer.results) < len(batch):
+                log.warning("the server answered %d of %d changes", len(answer.results), len(batch))
+                return pushed, accepted, rejected, reasons
+
+    def _pull_scope(self, client: SyncClient, scope: str, say: Progress) -> tuple[int, int]:
+        per_field = scope.startswith("visit:")
+        pulled = applied = 0
+        while True:
+            with self._context.store.unit_of_work() as uow:
+                after = sync_state.cursor(uow.session, scope)
+            page = client.pull(scope, after)
+            incoming = [
+                sync_state.IncomingChange(
+                    change_id=c.change_id,
+                    record_type=c.record_type,
+                    record_id=c.record_id,
+                    scope=c.scope,
+                    fields=c.fields,
+                    hlc=c.hlc,
+                    author_id=c.author_id,
+                    device_id=c.device_id,
+                )
+                for c in page.changes
+            ]
+            with self._context.store.unit_of_work() as uow:
+                applied += sync_state.apply_page(
+                    uow.session, incoming, per_field_versions=per_field
+                )
+                sync_state.set_cursor(uow.session, scope, page.cursor)
+                uow.commit()
+            self._observe(page.server_hlc)
+            pulled += len(incoming)
+            if incoming:
+                say(f"Received {pulled} changes for {scope}")
+            if not page.more:
+                return pulled, applied
+
+    def _purge(self, granted: set[str]) -> tuple[str, ...]:
+        purged: list[str] = []
+        with self._context.store.unit_of_work() as uow:
+            for scope in sync_state.known_scopes(uow.session):
+                if scope not in granted and sync_state.purge_scope(uow.session, scope):
+                    purged.append(scope)
+            uow.commit()
+        return tuple(purged)
+
+    def _receipts(self, client: SyncClient, scopes: list[str]) -> tuple[ScopeReceipt, ...]:
+        receipts: list[ScopeReceipt] = []
+        for scope in scopes:
+            server = client.receipt(scope)
+            with self._context.store.unit_of_work() as uow:
+                local = sync_state.digest(uow.session, scope)
+                unsent = sync_state.pending_in_scope(uow.session, scope)
+            receipts.append(ScopeReceipt(scope, local == server.digest and unsent == 0, unsent))
+        return tuple(receipts)
+
+
+def _wire(change: OutboxChange) -> Change:
+    return Change(
+        change_id=change.change_id,
+        record_type=change.record_type,
+        record_id=change.record_id,
+        scope=change.scope,
+        fields=change.fields,
+        base=change.base,
+        hlc=change.hlc,
+        author_id=change.author_id,
+        device_id=change.device_id,
+    )

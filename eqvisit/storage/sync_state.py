@@ -1,0 +1,330 @@
+"""The laptop's side of sync in the store: outbox results, applying pulled pages, cursors, digests.
+
+Pulled changes are merged field by field with the same rule as the server
+(:mod:`eqvisit.domain.merge`), so every laptop converges whatever order pages arrive in. A page
+and its cursor are written in the caller's one transaction. Conflicts are decided by the server
+(it sees every change once) and arrive as ``conflicts`` records like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Date, Table, delete, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from eqvisit.domain.merge import FieldWrite, merge_field
+from eqvisit.storage.base import Base
+from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
+from eqvisit.storage.types import EnumText, UTCDateTime
+
+WHOLE_RECORD = "*"
+
+
+@dataclass(frozen=True)
+class IncomingChange:
+    """A change pulled from the server, in plain values (the wire model stays in ``sync``)."""
+
+    change_id: str
+    record_type: str
+    record_id: str
+    scope: str
+    fields: Mapping[str, Any]
+    hlc: str
+    author_id: str | None
+    device_id: str
+
+
+def _models() -> dict[str, type[Base]]:
+    return {
+        mapper.class_.__tablename__: mapper.class_
+        for mapper in Base.registry.mappers
+        if "id" in mapper.columns and mapper.class_.__tablename__ not in ("outbox",)
+    }
+
+
+MODELS = _models()
+
+
+def model_for(record_type: str) -> type[Base] | None:
+    return MODELS.get(record_type)
+
+
+def from_wire(model: type[Base], name: str, value: Any) -> Any:
+    """A wire value as the column's Python type (ISO text → date/datetime, text → enum)."""
+    column = cast(Table, model.__table__).columns.get(name)
+    if column is None or value is None:
+        return value
+    column_type = column.type
+    if isinstance(column_type, UTCDateTime):
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(column_type, EnumText):
+        enum_class: type[StrEnum] = column_type.enum_class
+        return enum_class(value)
+    return value
+
+
+def pending_changes(session: Session, limit: int) -> Sequence[OutboxChange]:
+    return session.scalars(
+        select(OutboxChange)
+        .where(OutboxChange.state == OutboxState.PENDING)
+        .order_by(OutboxChange.seq)
+        .limit(limit)
+    ).all()
+
+
+def record_results(
+    session: Session, results: Iterable[tuple[str, str, int | None, str | None]]
+) -> None:
+    """Mark outbox rows accepted (with the server's sequence) or rejected (keeping the reason)."""
+    for change_id, status, server_seq, reason in results:
+        change = session.scalar(select(OutboxChange).where(OutboxChange.change_id == change_id))
+        if change is None:
+            continue
+        if status == "accepted":
+            change.state = OutboxState.ACCEPTED
+            change.server_seq = server_seq
+            change.reject_reason = None
+        else:
+            change.state = OutboxState.REJECTED
+            change.reject_reason = reason
+
+
+def cursor(session: Session, scope: str) -> int:
+    found = session.get(SyncCursor, scope)
+    return found.cursor if found is not None else 0
+
+
+def set_cursor(session: Session, scope: str, value: int) -> None:
+    found = session.get(SyncCursor, scope)
+    if found is None:
+        session.add(SyncCursor(scope=scope, cursor=value))
+    elif value > found.cursor:
+        found.cursor = value
+
+
+def known_scopes(session: Session) -> list[str]:
+    return list(session.scalars(select(SyncCursor.scope)))
+
+
+def apply_page(
+    session: Session, changes: Sequence[IncomingChange], *, per_field_versions: bool
+) -> int:
+    """Merge pulled changes into the store; return how many changed something.
+
+    New records pulled whole go in by Core executemany (one ``*`` version row each unless
+    ``per_field_versions``); anything else is merged field by field.
+    """
+    fresh, rest = _split_fresh(session, changes)
+    applied = _insert_fresh(session, fresh, per_field_versions=per_field_versions)
+    for change in rest:
+        applied += _merge_change(session, change)
+    return applied
+
+
+def _split_fresh(
+    session: Session, changes: Sequence[IncomingChange]
+) -> tuple[list[IncomingChange], list[IncomingChange]]:
+    """Changes that create a record this store has never seen, and all the others."""
+    keys = {(c.record_type, c.record_id) for c in changes}
+    known: set[tuple[str, str]] = set()
+    key_list = sorted(keys)
+    for start in range(0, len(key_list), 400):
+        chunk = key_list[start : start + 400]
+        known.update(
+            (t, i)
+            for t, i in session.execute(
+                select(FieldVersion.record_type, FieldVersion.record_id)
+                .where(tuple_(FieldVersion.record_type, FieldVersion.record_id).in_(chunk))
+                .distinct()
+            )
+        )
+    fresh: list[IncomingChange] = []
+    rest: list[IncomingChange] = []
+    seen_in_page: set[tuple[str, str]] = set()
+    for change in changes:
+        key = (change.record_type, change.record_id)
+        model = model_for(change.record_type)
+        if key in known or key in seen_in_page or model is None or not _is_whole(model, change):
+            rest.append(change)
+        else:
+            fresh.append(change)
+        seen_in_page.add(key)
+    return fresh, rest
+
+
+def _is_whole(model: type[Base], change: IncomingChange) -> bool:
+    table = cast(Table, model.__table__)
+    required = {
+        c.name
+        for c in table.columns
+        if not c.nullable and c.default is None and c.server_default is None and not c.primary_key
+    }
+    return required <= set(change.fields)
+
+
+def _insert_fresh(
+    session: Session, fresh: Sequence[IncomingChange], *, per_field_versions: bool
+) -> int:
+    by_type: dict[str, list[IncomingChange]] = {}
+    for change in fresh:
+        by_type.setdefault(change.record_type, []).append(change)
+    versions: list[dict[str, Any]] = []
+    for record_type, group in by_type.items():
+        model = MODELS[record_type]
+        table = cast(Table, model.__table__)
+        names = set(table.columns.keys())
+        rows = []
+        for change in group:
+            row = {
+                name: from_wire(model, name, value)
+                for name, value in change.fields.items()
+                if name in names
+            }
+            row["id"] = change.record_id
+            rows.append(row)
+            stamped = list(change.fields) if per_field_versions else [WHOLE_RECORD]
+            versions.extend(
+                {
+                    "record_type": record_type,
+                    "record_id": change.record_id,
+                    "field": name,
+                    "hlc": change.hlc,
+                    "device_id": change.device_id,
+                    "author_id": change.author_id,
+                    "scope": change.scope,
+                }
+                for name in stamped
+            )
+        for same_shape in _group_by_columns(rows).values():
+            session.execute(insert(table), same_shape)
+    if versions:
+        session.execute(insert(cast(Table, FieldVersion.__table__)), versions)
+    return len(fresh)
+
+
+def _group_by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """executemany needs every row of a batch to name the same columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups
+
+
+def _merge_change(session: Session, change: IncomingChange) -> int:
+    model = model_for(change.record_type)
+    if model is None:
+        return 0
+    record = session.get(model, change.record_id)
+    versions = {
+        v.field: v
+        for v in session.scalars(
+            select(FieldVersion).where(
+                FieldVersion.record_type == change.record_type,
+                FieldVersion.record_id == change.record_id,
+            )
+        )
+    }
+    whole = versions.get(WHOLE_RECORD)
+    columns = set(cast(Table, model.__table__).columns.keys())
+    to_set: dict[str, Any] = {}
+    for name, value in change.fields.items():
+        if name not in columns or name == "id":
+            continue
+        version = versions.get(name) or whole
+        current = (
+            FieldWrite(
+                getattr(record, name, None),
+                version.hlc,
+                version.device_id,
+                version.author_id,
+                None,
+                "",
+            )
+            if version is not None and record is not None
+            else None
+        )
+        incoming = FieldWrite(
+            value, change.hlc, change.device_id, change.author_id, None, change.change_id
+        )
+        if not merge_field(current, incoming).changed:
+            continue
+        to_set[name] = from_wire(model, name, value)
+        stamp = versions.get(name)
+        if stamp is None:
+            stamp = FieldVersion(
+                record_type=change.record_type, record_id=change.record_id, field=name
+            )
+            session.add(stamp)
+            versions[name] = stamp
+        stamp.hlc, stamp.device_id, stamp.author_id = change.hlc, change.device_id, change.author_id
+        stamp.scope = change.scope
+    if not to_set:
+        return 0
+    if record is None:
+        record = model(id=change.record_id, **to_set)
+        session.add(record)
+    else:
+        for name, value in to_set.items():
+            setattr(record, name, value)
+    session.flush()
+    return 1
+
+
+def digest(session: Session, scope: str) -> str:
+    """The same digest as the server's receipt, over this store's stamps for the scope."""
+    rows = session.execute(
+        select(
+            FieldVersion.record_type,
+            FieldVersion.record_id,
+            FieldVersion.field,
+            FieldVersion.hlc,
+            FieldVersion.device_id,
+        ).where(FieldVersion.scope == scope)
+    ).all()
+    hasher = hashlib.sha256()
+    for line in sorted(tuple(row) for row in rows):
+        hasher.update("|".join(line).encode())
+        hasher.update(b"\n")
+    return hasher.hexdigest()
+
+
+def pending_in_scope(session: Session, scope: str) -> int:
+    return len(
+        session.scalars(
+            select(OutboxChange.seq).where(
+                OutboxChange.scope == scope, OutboxChange.state != OutboxState.ACCEPTED
+            )
+        ).all()
+    )
+
+
+def purge_scope(session: Session, scope: str) -> bool:
+    """Remove a scope's records from this laptop once nothing of it is unsent; True if purged."""
+    if pending_in_scope(session, scope):
+        return False
+    keys = session.execute(
+        select(FieldVersion.record_type, FieldVersion.record_id)
+        .where(FieldVersion.scope == scope)
+        .distinct()
+    ).all()
+    # Children before parents: delete in the reverse of the models' dependency order.
+    order = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    for table_name in order:
+        model = MODELS.get(table_name)
+        ids = [record_id for record_type, record_id in keys if record_type == table_name]
+        if model is None or not ids:
+            continue
+        table = cast(Table, model.__table__)
+        for start in range(0, len(ids), 500):
+            session.execute(delete(table).where(table.c.id.in_(ids[start : start + 500])))
+    session.execute(delete(FieldVersion).where(FieldVersion.scope == scope))
+    session.execute(delete(SyncCursor).where(SyncCursor.scope == scope))
+    return True

@@ -1,0 +1,142 @@
+"""The HTTP client of the central store (httpx), with an injectable transport for tests.
+
+Every call retries connection failures, 5xx and 429 answers with exponential backoff; that is
+safe because pushes are idempotent by change id and everything else only reads. Errors map to
+:class:`~eqvisit.errors.AuthError` (401, with ``revoked`` set when the device was revoked),
+:class:`~eqvisit.errors.NetworkError` (unreachable) and :class:`~eqvisit.errors.SyncError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from eqvisit.errors import AuthError, NetworkError, SyncError
+from eqvisit.sync.protocol import (
+    DEFAULT_PULL_PAGE,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    Change,
+    LoginRequest,
+    LoginResponse,
+    PullPage,
+    PushRequest,
+    PushResponse,
+    Receipt,
+    ScopeList,
+)
+
+M = TypeVar("M", bound=BaseModel)
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class DeviceRevoked(AuthError):
+    """The server revoked this device's token: stop syncing and tell the user."""
+
+
+class SyncClient:
+    def __init__(
+        self,
+        base_url: str,
+        device_id: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        backoff: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "X-Eqvisit-Device": device_id}
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, transport=transport, timeout=timeout
+        )
+        self._token = token
+        self._attempts = attempts
+        self._backoff = backoff
+        self._sleep = sleep
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def login(self, username: str, password: str, device_name: str) -> LoginResponse:
+        request = LoginRequest(username=username, password=password, device_name=device_name)
+        response = self._call(
+            "POST", "/v1/login", LoginResponse, json=request.model_dump(), retry=False
+        )
+        self._token = response.token
+        return response
+
+    def scopes(self) -> ScopeList:
+        return self._call("GET", "/v1/scopes", ScopeList)
+
+    def push(self, changes: Sequence[Change]) -> PushResponse:
+        body = PushRequest(changes=list(changes)).model_dump(mode="json")
+        return self._call("POST", "/v1/push", PushResponse, json=body)
+
+    def pull(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullPage:
+        params = {"scope": scope, "after": after, "limit": limit}
+        return self._call("GET", "/v1/pull", PullPage, params=params)
+
+    def receipt(self, scope: str) -> Receipt:
+        return self._call("GET", "/v1/receipt", Receipt, params={"scope": scope})
+
+    def _call(
+        self, method: str, path: str, model: type[M], *, retry: bool = True, **kwargs: Any
+    ) -> M:
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        delay = self._backoff
+        attempts = self._attempts if retry else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._http.request(method, path, headers=headers, **kwargs)
+            except httpx.TransportError as exc:
+                if attempt == attempts:
+                    raise NetworkError(
+                        f"The central store cannot be reached ({type(exc).__name__})."
+                    ) from exc
+            else:
+                if response.status_code not in RETRYABLE_STATUS or attempt == attempts:
+                    return self._parse(response, model)
+            self._sleep(delay)
+            delay *= 2
+        raise NetworkError(
+            "The central store cannot be reached."
+        )  # pragma: no cover - loop returns
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M]) -> M:
+        if response.status_code == 401:
+            error, detail = _error_of(response)
+            if error == "revoked":
+                raise DeviceRevoked(detail)
+            raise AuthError(detail)
+        if response.status_code >= 400:
+            error, detail = _error_of(response)
+            raise SyncError(
+                f"The central store refused the request ({response.status_code}): {detail}"
+            )
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError(
+                f"The central store sent an answer this version cannot read: {exc}"
+            ) from exc
+
+
+def _error_of(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+        return str(body.get("error", "")), str(body.get("detail", response.text))
+    except ValueError:
+        return "", response.text[:200]

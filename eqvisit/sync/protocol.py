@@ -1,0 +1,117 @@
+"""The wire schema shared by client and server, with the protocol version (DESIGN §4).
+
+Every request carries ``X-Eqvisit-Protocol``; a server answers 426 to a version it does not speak.
+Models forbid unknown keys, so a malformed request is refused with the field that is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Eqvisit-Protocol"
+MAX_PUSH_BATCH = 500
+MAX_PULL_PAGE = 5_000
+DEFAULT_PULL_PAGE = 2_000
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+RecordType = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+Scope = Annotated[
+    str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z_]+(:[A-Za-z0-9-]+)?$")
+]
+Stamp = Annotated[str, StringConstraints(pattern=r"^\d{16}-\d{5}$")]
+FieldName = Annotated[
+    str, StringConstraints(min_length=1, max_length=60, pattern=r"^[a-z_][a-z0-9_]*$")
+]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Change(WireModel):
+    """One change to one record, as written to a device's outbox."""
+
+    change_id: Identifier
+    record_type: RecordType
+    record_id: Identifier
+    scope: Scope
+    fields: dict[FieldName, Any] = Field(min_length=1, max_length=64)
+    base: dict[FieldName, Stamp | None] = Field(default_factory=dict)
+    hlc: Stamp
+    author_id: Identifier | None
+    device_id: Identifier
+
+
+class PushRequest(WireModel):
+    changes: list[Change] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+
+
+class ChangeResult(WireModel):
+    change_id: str
+    status: Literal["accepted", "rejected"]
+    server_seq: int | None = None
+    reason: str | None = None
+
+
+class PushResponse(WireModel):
+    results: list[ChangeResult]
+    server_hlc: Stamp
+
+
+class PulledChange(Change):
+    server_seq: int
+
+
+class PullPage(WireModel):
+    scope: Scope
+    changes: list[PulledChange]
+    cursor: int
+    more: bool
+    server_hlc: Stamp
+
+
+class ScopeGrant(WireModel):
+    scope: Scope
+    role: str
+
+
+class ScopeList(WireModel):
+    scopes: list[ScopeGrant]
+    server_hlc: Stamp
+
+
+class LoginRequest(WireModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    device_name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class UserInfo(WireModel):
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+
+class LoginResponse(WireModel):
+    token: str
+    device_id: str
+    user: UserInfo
+
+
+class Receipt(WireModel):
+    """What the server holds of a scope: a digest over every field's winning stamp."""
+
+    scope: Scope
+    digest: str
+    records: int
+
+
+class ErrorBody(WireModel):
+    error: str
+    detail: str

@@ -1,0 +1,205 @@
+"""Resolve who a user is in a scope, and check a change against the permission table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eqvisit.domain.enums import PanelRole, UserRole
+from eqvisit.sync.permissions import (
+    FIELD_LIMITS,
+    OWNER_FIELDS,
+    PARENTS,
+    PROVIDER_RECORDS,
+    REFERENCE_RECORDS,
+    VISIT_RECORDS,
+    Action,
+    Grant,
+    grant,
+    panel_role_to_role,
+)
+from eqvisit.sync.server.models import Membership, ServerRecord
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    role: UserRole
+    device_id: str
+
+
+class Refused(Exception):
+    """A change or request the actor may not make; ``reason`` says why, for the person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def field_value(record: ServerRecord | None, name: str) -> Any:
+    if record is None:
+        return None
+    entry = record.state.get(name)
+    return entry["value"] if entry is not None else None
+
+
+def scope_kind(scope: str) -> str:
+    return scope.split(":", 1)[0]
+
+
+def expected_scope_kind(record_type: str) -> str:
+    if record_type in VISIT_RECORDS:
+        return "visit"
+    if record_type in PROVIDER_RECORDS:
+        return "provider"
+    if record_type in REFERENCE_RECORDS:
+        return "reference"
+    raise Refused(f"'{record_type}' records are not synced")
+
+
+def role_in_scope(
+    session: Session, actor_id: str, global_role: UserRole, scope: str
+) -> UserRole | None:
+    """The actor's role in a scope, or None when the scope is not theirs."""
+    kind = scope_kind(scope)
+    if kind == "reference":
+        return global_role
+    if kind == "provider":
+        if global_role in (UserRole.ADMIN, UserRole.QUALITY_LEAD):
+            return global_role
+        provider_id = scope.split(":", 1)[1]
+        for visit_scope in visit_scopes_of(session, actor_id):
+            visit = session.get(ServerRecord, ("visits", visit_scope.split(":", 1)[1]))
+            if field_value(visit, "provider_id") == provider_id:
+                return global_role
+        return None
+    if kind == "visit":
+        visit_id = scope.split(":", 1)[1]
+        visit = session.get(ServerRecord, ("visits", visit_id))
+        panel_role = _panel_role(session, actor_id, scope)
+        if panel_role is not None:
+            return panel_role_to_role(panel_role)
+        if global_role is UserRole.ADMIN:
+            return UserRole.ADMIN
+        if (
+            visit is not None
+            and visit.created_by == actor_id
+            and global_role is UserRole.QUALITY_LEAD
+        ):
+            return UserRole.QUALITY_LEAD
+        if visit is None and global_role is UserRole.QUALITY_LEAD:
+            return UserRole.QUALITY_LEAD  # a lead planning a new visit
+        return None
+    return None
+
+
+def _panel_role(session: Session, actor_id: str, scope: str) -> PanelRole | None:
+    membership = session.get(Membership, (actor_id, scope))
+    if membership is None or not membership.active:
+        return None
+    return PanelRole(membership.panel_role)
+
+
+def visit_scopes_of(session: Session, actor_id: str) -> list[str]:
+    """Every visit scope where the actor is on the panel (not removed), or created the visit."""
+    scopes = set(
+        session.scalars(
+            select(Membership.scope).where(
+                Membership.user_id == actor_id, Membership.active.is_(True)
+            )
+        )
+    )
+    scopes.update(
+        session.scalars(
+            select(ServerRecord.scope).where(
+                ServerRecord.record_type == "visits", ServerRecord.created_by == actor_id
+            )
+        )
+    )
+    return sorted(scopes)
+
+
+def refresh_membership(session: Session, member: ServerRecord) -> None:
+    """Bring the membership index in line with a merged panel_members record."""
+    user_id = field_value(member, "user_id")
+    if user_id is None:
+        return
+    membership = session.get(Membership, (user_id, member.scope))
+    if membership is None:
+        membership = Membership(user_id=user_id, scope=member.scope)
+        session.add(membership)
+    membership.panel_role = str(field_value(member, "panel_role"))
+    membership.active = field_value(member, "deleted_at") is None
+
+
+def owns(
+    record: ServerRecord | None, fields: Mapping[str, Any], actor_id: str, record_type: str
+) -> bool:
+    owner_fields = OWNER_FIELDS.get(record_type)
+    if owner_fields is None:
+        return record is None or record.created_by == actor_id
+    values = [
+        fields[name] if record is None and name in fields else field_value(record, name)
+        for name in owner_fields
+    ]
+    return actor_id in values
+
+
+def check_change(
+    session: Session,
+    actor: Actor,
+    record_type: str,
+    record_id: str,
+    scope: str,
+    fields: Mapping[str, Any],
+    existing: ServerRecord | None,
+) -> None:
+    """Raise :class:`Refused` unless the actor may write these fields of this record here."""
+    kind = expected_scope_kind(record_type)
+    if scope_kind(scope) != kind:
+        raise Refused(f"'{record_type}' records belong to a {kind} scope, not '{scope}'")
+    if existing is not None and existing.scope != scope:
+        raise Refused(f"this {record_type} record belongs to another scope")
+    if record_type == "visits" and scope != f"visit:{record_id}":
+        raise Refused("a visit's scope is its own id")
+    parent = PARENTS.get(record_type)
+    if parent is not None:
+        parent_field, parent_type = parent
+        if existing is None:
+            parent_id = fields.get(parent_field)
+            parent_record = session.get(ServerRecord, (parent_type, str(parent_id)))
+            if parent_record is None or parent_record.scope != scope:
+                raise Refused(f"{parent_field} must name a {parent_type} record of {scope}")
+        elif parent_field in fields and fields[parent_field] != field_value(existing, parent_field):
+            raise Refused(f"{parent_field} cannot change once the record exists")
+    role = role_in_scope(session, actor.user_id, actor.role, scope)
+    if role is None:
+        raise Refused(f"you have no access to {scope}")
+    action = Action.CREATE if existing is None else Action.UPDATE
+    allowed = grant(role, record_type, action)
+    if allowed is Grant.NONE:
+        raise Refused(f"a {role.value.replace('_', ' ')} may not {action.value} {record_type}")
+    if allowed is Grant.OWN and not owns(existing, fields, actor.user_id, record_type):
+        raise Refused(f"you may only {action.value} your own {record_type}")
+    if existing is None and allowed is Grant.OWN:
+        for name in OWNER_FIELDS.get(record_type, ()):
+            if name in fields and fields[name] != actor.user_id and record_type != "conflicts":
+                raise Refused(f"{name} must be you")
+    for name, allowed_values in FIELD_LIMITS.get((role, record_type), {}).items():
+        if name in fields and fields[name] not in allowed_values:
+            raise Refused(
+                f"a {role.value.replace('_', ' ')} may not set {name} to {fields[name]!r}"
+            )
+
+
+def may_read(session: Session, actor: Actor, role: UserRole, record: ServerRecord) -> bool:
+    allowed = grant(role, record.record_type, Action.READ)
+    if allowed is Grant.ALL:
+        return True
+    if allowed is Grant.OWN:
+        return owns(record, {}, actor.user_id, record.record_type)
+    return False

@@ -1,0 +1,226 @@
+"""The central store's HTTP API (FastAPI on uvicorn). Stateless apart from the database.
+
+Every ``/v1`` request must carry the protocol header (426 otherwise) and, except sign-in, a bearer
+token; bodies are JSON (415 otherwise) and bounded in size (413). Refusals are JSON
+``{"error", "detail"}`` bodies with 401/403/404/429 as fits. Tokens never appear in URLs or logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from eqvisit import __version__
+from eqvisit.errors import AuthError
+from eqvisit.sync.protocol import (
+    DEFAULT_PULL_PAGE,
+    MAX_PULL_PAGE,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    LoginRequest,
+    LoginResponse,
+    PullPage,
+    PushRequest,
+    PushResponse,
+    Receipt,
+    ScopeList,
+    UserInfo,
+)
+from eqvisit.sync.server import auth, exchange
+from eqvisit.sync.server.access import Actor, Refused
+from eqvisit.sync.server.auth import TooManyAttempts
+from eqvisit.sync.server.clock import ServerClock
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+class GuardMiddleware:
+    """Refuses oversized bodies, non-JSON bodies and a missing or wrong protocol version."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if headers.get(PROTOCOL_HEADER.lower()) != str(PROTOCOL_VERSION):
+            await _reply(
+                send,
+                426,
+                "protocol",
+                f"this server speaks protocol {PROTOCOL_VERSION}; update eqvisit",
+            )
+            return
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            content_type = headers.get("content-type", "").split(";")[0].strip()
+            if content_type != "application/json":
+                await _reply(send, 415, "media_type", "request bodies must be application/json")
+                return
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await _reply(
+                send, 413, "too_large", f"request bodies are limited to {self.max_body} bytes"
+            )
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise ApiError(
+                        413, "too_large", f"request bodies are limited to {self.max_body} bytes"
+                    )
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _reply(send: Send, status: int, error: str, detail: str) -> None:
+    body = JSONResponse({"error": error, "detail": detail}, status_code=status)
+    await send({"type": "http.response.start", "status": status, "headers": body.raw_headers})
+    await send({"type": "http.response.body", "body": body.body})
+
+
+def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """The signed-in user and device behind the bearer token (401 otherwise)."""
+    if authorization is None or not authorization.startswith("Bearer "):
+        raise ApiError(401, "unauthenticated", "Sign in first: no bearer token was sent.")
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with sessions() as session, session.begin():
+        try:
+            return auth.authenticate(session, authorization.removeprefix("Bearer ").strip())
+        except AuthError as exc:
+            revoked = "revoked" in str(exc)
+            raise ApiError(401, "revoked" if revoked else "unauthenticated", str(exc)) from exc
+
+
+Authenticated = Annotated[Actor, Depends(current_actor)]
+
+
+def create_app(
+    engine: Engine, *, clock: ServerClock | None = None, max_body: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The ASGI app over ``engine`` (whose schema is already at head)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    server_clock = clock or ServerClock()
+    app = FastAPI(title="eqvisit central store", version=__version__)
+    app.state.sessions = sessions
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GuardMiddleware, max_body=max_body)
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        with sessions() as session, session.begin():
+            yield session
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return JSONResponse(
+            {"error": "invalid", "detail": f"{where}: {first.get('msg')}"}, status_code=422
+        )
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
+
+    @app.post("/v1/login")
+    def login(request: LoginRequest, x_eqvisit_device: Annotated[str, Header()]) -> LoginResponse:
+        with sessions() as session:
+            try:
+                with session.begin():
+                    token, device, user = auth.login(
+                        session,
+                        request.username,
+                        request.password,
+                        request.device_name,
+                        x_eqvisit_device,
+                    )
+            except TooManyAttempts as exc:
+                raise ApiError(429, "rate_limited", str(exc)) from exc
+            except AuthError as exc:
+                with session.begin():  # the failure itself must be remembered for the rate limit
+                    auth.record_failure(session, request.username)
+                raise ApiError(401, "unauthenticated", str(exc)) from exc
+        log.info("device %s signed in for user %s", device.id, user.id)
+        return LoginResponse(
+            token=token,
+            device_id=device.id,
+            user=UserInfo(
+                id=user.id, username=user.username, display_name=user.display_name, role=user.role
+            ),
+        )
+
+    @app.post("/v1/logout")
+    def logout(who: Authenticated) -> dict[str, str]:
+        with transaction() as session:
+            device = auth.device(session, who.device_id)
+            auth.revoke(session, device)
+        return {"status": "signed out"}
+
+    @app.get("/v1/scopes")
+    def scopes(who: Authenticated) -> ScopeList:
+        with transaction() as session:
+            return ScopeList(
+                scopes=exchange.scopes_for(session, who), server_hlc=str(server_clock.now())
+            )
+
+    @app.post("/v1/push")
+    def push(request: PushRequest, who: Authenticated) -> PushResponse:
+        with transaction() as session:
+            results = exchange.push(session, who, request.changes, server_clock)
+        return PushResponse(results=results, server_hlc=str(server_clock.now()))
+
+    @app.get("/v1/pull")
+    def pull(
+        who: Authenticated,
+        scope: str,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = DEFAULT_PULL_PAGE,
+    ) -> PullPage:
+        with transaction() as session:
+            try:
+                return exchange.pull(session, who, scope, after, limit, server_clock)
+            except Refused as exc:
+                raise ApiError(403, "forbidden", exc.reason) from exc
+
+    @app.get("/v1/receipt")
+    def receipt(who: Authenticated, scope: str) -> Receipt:
+        with transaction() as session:
+            try:
+                return exchange.receipt(session, who, scope)
+            except Refused as exc:
+                raise ApiError(403, "forbidden", exc.reason) from exc
+
+    return app
