@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from eqvisit import __version__
+from eqvisit import __version__, cli_server, cli_sync
 from eqvisit.errors import EqvisitError
 from eqvisit.logging_setup import configure_logging
 from eqvisit.paths import ProfilePaths, resolve_profile
@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-absent", action="store_true", help="do nothing if the profile has data")
     demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic figures")
     demo.set_defaults(handler=_demo)
+
+    cli_server.add_parsers(commands, common)
+    cli_sync.add_parsers(commands, common)
 
     template = commands.add_parser(
         "template", parents=[common], help="validate and import templates"

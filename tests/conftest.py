@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from eqvisit.app_services import Services, open_services
 from eqvisit.paths import ProfilePaths, resolve_profile
@@ -68,8 +68,8 @@ def demo(profile: ProfilePaths, demo_store_file: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
-    """An engine on a fresh PostgreSQL schema, dropped afterwards.
+def pg_url() -> Iterator[str]:
+    """A URL on a fresh PostgreSQL schema (dropped afterwards) via the libpq search path.
 
     Skips on a developer machine without PostgreSQL; in CI (``CI`` set) a missing database is a
     failure, so PostgreSQL tests can never be skipped silently there.
@@ -83,11 +83,18 @@ def pg_engine() -> Iterator[Engine]:
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        yield engine
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
     finally:
-        engine.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = create_engine(pg_url)
+    yield engine
+    engine.dispose()

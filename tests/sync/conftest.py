@@ -69,9 +69,18 @@ def seed_central(engine: Engine) -> Central:
     return Central(engine, clock, visit_id, other_id, provider_id)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every central-store test runs on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "central.sqlite3")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    engine = open_central_store(str(tmp_path / "central.sqlite3"))
+def central(central_url: str) -> Iterator[Central]:
+    engine = open_central_store(central_url)
     yield seed_central(engine)
     engine.dispose()
 
