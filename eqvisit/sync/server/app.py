@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -36,22 +36,17 @@ from eqvisit.sync.protocol import (
     ScopeList,
     UserInfo,
 )
-from eqvisit.sync.server import auth, exchange
-from eqvisit.sync.server.access import Actor, Refused
+from eqvisit.sync.server import auth, blobs, exchange
+from eqvisit.sync.server.access import Refused
 from eqvisit.sync.server.auth import TooManyAttempts
 from eqvisit.sync.server.clock import ServerClock
+from eqvisit.sync.server.deps import ApiError, Authenticated
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, error: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.error = error
-        self.detail = detail
+BLOB_PREFIX = "/v1/blobs/"
+BLOB_MEDIA_TYPE = "application/octet-stream"
 
 
 class GuardMiddleware:
@@ -76,8 +71,13 @@ class GuardMiddleware:
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             content_type = headers.get("content-type", "").split(";")[0].strip()
-            if content_type != "application/json":
-                await _reply(send, 415, "media_type", "request bodies must be application/json")
+            allowed = (
+                BLOB_MEDIA_TYPE
+                if str(scope["path"]).startswith(BLOB_PREFIX)
+                else "application/json"
+            )
+            if content_type != allowed:
+                await _reply(send, 415, "media_type", f"request bodies here must be {allowed}")
                 return
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
@@ -107,22 +107,6 @@ async def _reply(send: Send, status: int, error: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body.body})
 
 
-def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    """The signed-in user and device behind the bearer token (401 otherwise)."""
-    if authorization is None or not authorization.startswith("Bearer "):
-        raise ApiError(401, "unauthenticated", "Sign in first: no bearer token was sent.")
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    with sessions() as session, session.begin():
-        try:
-            return auth.authenticate(session, authorization.removeprefix("Bearer ").strip())
-        except AuthError as exc:
-            revoked = "revoked" in str(exc)
-            raise ApiError(401, "revoked" if revoked else "unauthenticated", str(exc)) from exc
-
-
-Authenticated = Annotated[Actor, Depends(current_actor)]
-
-
 def create_app(
     engine: Engine, *, clock: ServerClock | None = None, max_body: int = MAX_BODY_BYTES
 ) -> FastAPI:
@@ -138,6 +122,8 @@ def create_app(
     def transaction() -> Iterator[Session]:
         with sessions() as session, session.begin():
             yield session
+
+    app.include_router(blobs.router)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
