@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
+from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
+from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.users import UserService
 from eqvisit.services.visits import VisitService
@@ -27,6 +29,7 @@ class Services:
     findings: FindingService
     users: UserService
     sync_status: SyncStatusService
+    sync: SyncService
     demo: DemoService
 
     def close(self) -> None:
@@ -37,6 +40,7 @@ def open_services(paths: ProfilePaths) -> Services:
     paths.ensure()
     store = open_store(paths.store_file, backup_dir=paths.backup_dir)
     context = ServiceContext.open(store)
+    credentials = CredentialStore(paths.config_dir)
     return Services(
         context=context,
         providers=ProviderService(context),
@@ -45,5 +49,6 @@ def open_services(paths: ProfilePaths) -> Services:
         findings=FindingService(context),
         users=UserService(context),
         sync_status=SyncStatusService(context),
-        demo=DemoService(context),
+        sync=SyncService(context, credentials),
+        demo=DemoService(context, credentials),
     )

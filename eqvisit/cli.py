@@ -28,6 +28,7 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
 def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
     from eqvisit.app_services import open_services
     from eqvisit.resources import resource_path
+    from eqvisit.sync.server.demo import DEMO_PASSWORD
 
     services = open_services(paths)
     try:
@@ -39,13 +40,19 @@ def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
                 f"{paths.store_file} already holds data; choose another --profile", file=sys.stderr
             )
             return 2
-        summary = services.demo.build(resource_path("data", "ods", "etr.csv"), seed=args.seed)
+        summary = services.demo.build(
+            resource_path("data", "ods", "etr.csv"),
+            Path(cli_server.default_db(paths)),
+            seed=args.seed,
+        )
     finally:
         services.close()
     print(
-        f"Demo profile created at {paths.data_dir}: {summary.providers} trusts, "
-        f"{summary.intelligence_items} synthetic survey results, {summary.users} users, "
-        f"one planned visit ({summary.visit_id})."
+        f"Demo central store at {summary.central}: {summary.providers} trusts, "
+        f"{summary.intelligence_items} synthetic survey results, {summary.users} users "
+        f"(password '{DEMO_PASSWORD}'), one planned visit ({summary.visit_id}).\n"
+        f"Profile {paths.data_dir} signed in as the lead and synced: "
+        f"{summary.sync.pulled} changes received."
     )
     return 0
 

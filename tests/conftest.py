@@ -52,7 +52,7 @@ def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     paths = resolve_profile(tmp_path_factory.mktemp("demo-template")).ensure()
     built = open_services(paths)
     try:
-        built.demo.build(ETR_FILE)
+        built.demo.build(ETR_FILE, paths.data_dir / "central.sqlite3")
     finally:
         built.close()
     return paths.store_file

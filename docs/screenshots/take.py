@@ -35,7 +35,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         paths = resolve_profile(folder)
         services = open_services(paths)
-        services.demo.build(resource_path("data", "ods", "etr.csv"))
+        services.demo.build(
+            resource_path("data", "ods", "etr.csv"), Path(folder) / "central.sqlite3"
+        )
         worker = Worker()
         window = MainWindow(services, paths, worker)
         window.resize(1280, 760)

@@ -8,9 +8,12 @@ unsent; then compare each visit's digest with the server's receipt.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from fastapi import FastAPI
 
 from eqvisit.domain.hlc import Stamp
 from eqvisit.errors import AuthError
@@ -20,6 +23,9 @@ from eqvisit.storage import sync_state
 from eqvisit.storage.models import OutboxChange
 from eqvisit.sync.client import DeviceRevoked, SyncClient
 from eqvisit.sync.protocol import MAX_PUSH_BATCH, Change
+from eqvisit.sync.server.app import create_app
+from eqvisit.sync.server.database import open_central_store
+from eqvisit.sync.transport import InProcessTransport
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +33,22 @@ ClientFactory = Callable[[str, str, str | None], SyncClient]
 Progress = Callable[[str], None]
 
 
+LOCAL_SCHEME = "local:"
+
+
 def http_client(server_url: str, device_id: str, token: str | None) -> SyncClient:
+    """A client for ``server_url``; ``local:PATH`` serves the central store at PATH in-process."""
+    if server_url.startswith(LOCAL_SCHEME):
+        app = _local_app(server_url.removeprefix(LOCAL_SCHEME))
+        return SyncClient(
+            "http://local.invalid", device_id, token=token, transport=InProcessTransport(app)
+        )
     return SyncClient(server_url, device_id, token=token)
+
+
+@functools.cache
+def _local_app(database: str) -> FastAPI:
+    return create_app(open_central_store(database))
 
 
 @dataclass(frozen=True)

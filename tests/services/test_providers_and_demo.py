@@ -6,9 +6,9 @@ import pytest
 
 from eqvisit.app_services import Services
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
+from eqvisit.domain.ods import read_ods_lines
 from eqvisit.errors import ImportFileError
-from eqvisit.services.demo import SYNTHETIC_NOTE
-from eqvisit.services.ods_records import read_ods_lines
+from eqvisit.sync.server.demo import SYNTHETIC_NOTE
 from tests.conftest import ETR_FILE
 
 
@@ -65,8 +65,8 @@ def test_demo_is_deterministic(tmp_path: Path, services: Services) -> None:
 
     other = open_services(resolve_profile(tmp_path / "other"))
     try:
-        services.demo.build(ETR_FILE, seed=7)
-        other.demo.build(ETR_FILE, seed=7)
+        services.demo.build(ETR_FILE, tmp_path / "central-a.sqlite3", seed=7)
+        other.demo.build(ETR_FILE, tmp_path / "central-b.sqlite3", seed=7)
 
         def flags(s: Services) -> list[tuple[str, str, str | None]]:
             trust = s.providers.search("R0A")[0]

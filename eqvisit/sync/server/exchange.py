@@ -13,9 +13,9 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
@@ -226,9 +226,11 @@ def _entry_of(write: FieldWrite) -> dict[str, Any]:
 
 
 def scopes_for(session: Session, actor: Actor) -> list[ScopeGrant]:
-    """The scopes this user holds: reference data, their visits, their visits' providers."""
+    """The scopes this user holds: reference data, their visits, and intelligence for the
+    providers of their visits — for quality leads, every provider in those providers' regions."""
     grants = [ScopeGrant(scope="reference", role=actor.role.value)]
     providers: set[str] = set()
+    regions: set[str] = set()
     for scope in visit_scopes_of(session, actor.user_id):
         role = role_in_scope(session, actor.user_id, actor.role, scope)
         if role is None:
@@ -238,6 +240,18 @@ def scopes_for(session: Session, actor: Actor) -> list[ScopeGrant]:
         provider_id = field_value(visit, "provider_id")
         if provider_id and grant(role, "intelligence_items", Action.READ) is not Grant.NONE:
             providers.add(str(provider_id))
+            if role is UserRole.QUALITY_LEAD:
+                region = field_value(
+                    session.get(ServerRecord, ("providers", str(provider_id))), "region_code"
+                )
+                if region:
+                    regions.add(str(region))
+    if regions:
+        for provider in session.scalars(
+            select(ServerRecord).where(ServerRecord.record_type == "providers")
+        ):
+            if field_value(provider, "region_code") in regions:
+                providers.add(provider.record_id)
     grants.extend(
         ScopeGrant(scope=f"provider:{pid}", role=actor.role.value) for pid in sorted(providers)
     )
@@ -368,3 +382,67 @@ def server_write(
     session.flush()
     merge_into_record(session, entry, existing, created_by=author_id, clock=clock)
     return entry.seq
+
+
+def server_create_many(
+    session: Session,
+    record_type: str,
+    records: Iterable[tuple[str, str, dict[str, Any]]],
+    clock: ServerClock,
+    *,
+    batch_size: int = 5_000,
+) -> int:
+    """Create many new records as the server (imports, demo) by Core executemany.
+
+    ``records`` are ``(record_id, scope, fields)`` of records that do not exist yet; each becomes
+    one change-log entry and one merged record, exactly as :func:`server_write` would make them.
+    """
+    lock_writers(session)
+    log_table = cast(Table, ChangeLogEntry.__table__)
+    record_table = cast(Table, ServerRecord.__table__)
+    received = datetime.now(UTC)
+    total = 0
+    log_rows: list[dict[str, Any]] = []
+    record_rows: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if log_rows:
+            session.execute(insert(log_table), log_rows)
+            session.execute(insert(record_table), record_rows)
+            log_rows.clear()
+            record_rows.clear()
+
+    for record_id, scope, fields in records:
+        stamp = str(clock.now())
+        change_id = str(uuid.uuid4())
+        log_rows.append(
+            {
+                "change_id": change_id,
+                "record_type": record_type,
+                "record_id": record_id,
+                "scope": scope,
+                "fields": fields,
+                "base": {},
+                "hlc": stamp,
+                "author_id": None,
+                "device_id": SERVER_DEVICE,
+                "received_at": received,
+            }
+        )
+        write = FieldWrite(None, stamp, SERVER_DEVICE, None, None, change_id)
+        record_rows.append(
+            {
+                "record_type": record_type,
+                "record_id": record_id,
+                "scope": scope,
+                "created_by": None,
+                "state": {
+                    name: {**_entry_of(write), "value": value} for name, value in fields.items()
+                },
+            }
+        )
+        total += 1
+        if len(log_rows) >= batch_size:
+            flush()
+    flush()
+    return total
