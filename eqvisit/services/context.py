@@ -31,13 +31,39 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+CLOCK_OFFSET_SETTING = "clock_offset_ms"
+# Offsets smaller than this are network noise, not a wrong clock.
+CLOCK_OFFSET_NOISE_MS = 2_000
+
+
 @dataclass
 class ServiceContext:
+    """Shared by every service of one profile.
+
+    ``clock_offset_ms`` corrects a laptop clock that is wrong: each sync measures the server's
+    time against ours, and every stamp issued after is taken on the corrected time, so a laptop
+    set a day fast does not win every merge for a day.
+    """
+
     store: Store
     identity: Identity
     clock: HybridClock
     wall_ms: Callable[[], int] = wall_clock_ms
     risk_bands: RiskBands = field(default=DEFAULT_BANDS)
+    clock_offset_ms: int = 0
+
+    def corrected_wall_ms(self) -> int:
+        return self.wall_ms() + self.clock_offset_ms
+
+    def correct_clock(self, server_wall_ms: int) -> None:
+        """Record how far our clock is from the server's (measured at a sync)."""
+        offset = server_wall_ms - self.wall_ms()
+        offset = 0 if abs(offset) < CLOCK_OFFSET_NOISE_MS else offset
+        if offset != self.clock_offset_ms:
+            self.clock_offset_ms = offset
+            with self.store.unit_of_work() as uow:
+                save_setting(uow.session, CLOCK_OFFSET_SETTING, str(offset))
+                uow.commit()
 
     @classmethod
     def open(cls, store: Store, *, wall_ms: Callable[[], int] = wall_clock_ms) -> ServiceContext:
@@ -46,14 +72,18 @@ class ServiceContext:
             device_id = load_or_create_device_id(uow.session)
             user_id = load_setting(uow.session, USER_SETTING)
             clock = load_clock(uow.session)
+            offset = int(load_setting(uow.session, CLOCK_OFFSET_SETTING) or 0)
             uow.commit()
-        return cls(store, Identity(user_id, device_id), clock, wall_ms)
+        return cls(store, Identity(user_id, device_id), clock, wall_ms, clock_offset_ms=offset)
 
     @contextmanager
     def action(self) -> Iterator[tuple[UnitOfWork, ChangeRecorder]]:
         """One user action: a unit of work and a recorder writing changes into it."""
         with self.store.unit_of_work() as uow:
-            yield uow, ChangeRecorder(uow.session, self.identity, self.clock, self.wall_ms)
+            yield (
+                uow,
+                ChangeRecorder(uow.session, self.identity, self.clock, self.corrected_wall_ms),
+            )
 
     def require_user(self) -> str:
         if self.identity.user_id is None:

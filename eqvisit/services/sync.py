@@ -142,7 +142,10 @@ class SyncService:
         )
 
     def _observe(self, server_hlc: str) -> None:
-        self._context.clock.observe(Stamp.parse(server_hlc), self._context.wall_ms())
+        """Fold the server's clock into ours: later local stamps sort after what we have seen."""
+        server = Stamp.parse(server_hlc)
+        self._context.correct_clock(server.wall_ms)
+        self._context.clock.observe(server, self._context.corrected_wall_ms())
 
     def _push(self, client: SyncClient, say: Progress) -> tuple[int, int, int, list[str]]:
         pushed = accepted = rejected = 0
@@ -161,7 +164,12 @@ class SyncService:
             with self._context.store.unit_of_work() as uow:
                 sync_state.record_results(
                     uow.session,
-                    [(r.change_id, r.status, r.server_seq, r.reason) for r in answer.results],
+                    [
+                        sync_state.PushOutcome(
+                            r.change_id, r.status, r.server_seq, r.reason, r.restamped_hlc
+                        )
+                        for r in answer.results
+                    ],
                 )
                 uow.commit()
             pushed += len(batch)

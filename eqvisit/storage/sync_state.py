@@ -80,21 +80,50 @@ def pending_changes(session: Session, limit: int) -> Sequence[OutboxChange]:
     ).all()
 
 
-def record_results(
-    session: Session, results: Iterable[tuple[str, str, int | None, str | None]]
-) -> None:
-    """Mark outbox rows accepted (with the server's sequence) or rejected (keeping the reason)."""
-    for change_id, status, server_seq, reason in results:
-        change = session.scalar(select(OutboxChange).where(OutboxChange.change_id == change_id))
+@dataclass(frozen=True)
+class PushOutcome:
+    change_id: str
+    status: str
+    server_seq: int | None
+    reason: str | None
+    restamped_hlc: str | None = None
+
+
+def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
+    """Mark outbox rows accepted (with the server's sequence) or rejected (keeping the reason).
+
+    When the server restamped a change (our clock was far ahead), our field stamps take the
+    server's stamp too, so this laptop and the server agree on every field's version.
+    """
+    for result in results:
+        change = session.scalar(
+            select(OutboxChange).where(OutboxChange.change_id == result.change_id)
+        )
         if change is None:
             continue
-        if status == "accepted":
+        if result.status == "accepted":
             change.state = OutboxState.ACCEPTED
-            change.server_seq = server_seq
+            change.server_seq = result.server_seq
             change.reject_reason = None
+            if result.restamped_hlc is not None:
+                _restamp(session, change, result.restamped_hlc)
         else:
             change.state = OutboxState.REJECTED
-            change.reject_reason = reason
+            change.reject_reason = result.reason
+
+
+def _restamp(session: Session, change: OutboxChange, hlc: str) -> None:
+    for version in session.scalars(
+        select(FieldVersion).where(
+            FieldVersion.record_type == change.record_type,
+            FieldVersion.record_id == change.record_id,
+            FieldVersion.field.in_(list(change.fields)),
+            FieldVersion.hlc == change.hlc,
+            FieldVersion.device_id == change.device_id,
+        )
+    ):
+        version.hlc = hlc
+    change.hlc = hlc
 
 
 def cursor(session: Session, scope: str) -> int:

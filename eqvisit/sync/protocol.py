@@ -52,10 +52,14 @@ class PushRequest(WireModel):
 
 
 class ChangeResult(WireModel):
+    """The answer to one pushed change. ``restamped_hlc`` is set when the server replaced a stamp
+    that was too far ahead of its own time (a laptop clock set wrong) by its own stamp."""
+
     change_id: str
     status: Literal["accepted", "rejected"]
     server_seq: int | None = None
     reason: str | None = None
+    restamped_hlc: Stamp | None = None
 
 
 class PushResponse(WireModel):

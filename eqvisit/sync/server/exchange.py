@@ -71,19 +71,26 @@ def push(
             continue
         try:
             with session.begin_nested():
-                seq = _apply(session, actor, change, clock)
+                seq, restamped = _apply(session, actor, change, clock)
         except Refused as refused:
             results.append(
                 ChangeResult(change_id=change.change_id, status="rejected", reason=refused.reason)
             )
         else:
             results.append(
-                ChangeResult(change_id=change.change_id, status="accepted", server_seq=seq)
+                ChangeResult(
+                    change_id=change.change_id,
+                    status="accepted",
+                    server_seq=seq,
+                    restamped_hlc=restamped,
+                )
             )
     return results
 
 
-def _apply(session: Session, actor: Actor, change: Change, clock: ServerClock) -> int:
+def _apply(
+    session: Session, actor: Actor, change: Change, clock: ServerClock
+) -> tuple[int, str | None]:
     if change.device_id != actor.device_id:
         raise Refused("this change was made on another device; sign in there to send it")
     if change.author_id not in (None, actor.user_id):
@@ -92,9 +99,14 @@ def _apply(session: Session, actor: Actor, change: Change, clock: ServerClock) -
     check_change(
         session, actor, change.record_type, change.record_id, change.scope, change.fields, existing
     )
+    hlc, restamped = change.hlc, None
     if clock.is_far_ahead(change.hlc):
-        log.warning("change %s is stamped far ahead of server time", change.change_id)
-    clock.observe(change.hlc)
+        # A laptop clock set wrong: take the server's time, so one bad clock cannot win every
+        # merge (or drag every clock forward) until real time catches up.
+        hlc = restamped = str(clock.now())
+        log.warning("change %s was stamped far ahead of server time; restamped", change.change_id)
+    else:
+        clock.observe(change.hlc)
     entry = ChangeLogEntry(
         change_id=change.change_id,
         record_type=change.record_type,
@@ -102,7 +114,7 @@ def _apply(session: Session, actor: Actor, change: Change, clock: ServerClock) -
         scope=change.scope,
         fields=dict(change.fields),
         base=dict(change.base),
-        hlc=change.hlc,
+        hlc=hlc,
         author_id=actor.user_id,
         device_id=change.device_id,
         received_at=datetime.now(UTC),
@@ -110,7 +122,7 @@ def _apply(session: Session, actor: Actor, change: Change, clock: ServerClock) -
     session.add(entry)
     session.flush()
     merge_into_record(session, entry, existing, created_by=actor.user_id, clock=clock)
-    return entry.seq
+    return entry.seq, restamped
 
 
 def merge_into_record(
