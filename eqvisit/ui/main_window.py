@@ -13,12 +13,11 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from eqvisit import __version__
 from eqvisit.ui.providers_page import ProvidersPage
+from eqvisit.ui.sync_page import SyncPage
 from eqvisit.ui.visits_page import VisitsPage
 from eqvisit.ui.worker import Worker
 
@@ -28,25 +27,6 @@ if TYPE_CHECKING:
     from eqvisit.services.dto import SyncStatus
 
 STATUS_REFRESH_MS = 5_000
-
-
-class SyncPage(QWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        self.summary = QLabel("Not connected to a central store yet.")
-        self.summary.setObjectName("syncSummary")
-        self.summary.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addStretch(1)
-
-    def show_status(self, status: SyncStatus) -> None:
-        self.summary.setText(
-            f"Changes waiting to send: {status.pending}\n"
-            f"Changes the server refused: {status.rejected}\n"
-            f"Conflicts to review: {status.open_conflicts}\n"
-            f"This device: {status.device_id}"
-        )
 
 
 class MainWindow(QMainWindow):
@@ -67,7 +47,10 @@ class MainWindow(QMainWindow):
 
         self.providers_page = ProvidersPage(services.providers, worker)
         self.visits_page = VisitsPage(services.visits, worker)
-        self.sync_page = SyncPage()
+        self.sync_page = SyncPage(services.sync, worker)
+        self.sync_page.state_changed.connect(self._show_sync_state)
+        self.sync_page.synced.connect(self._after_sync)
+        self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
         for page in (self.providers_page, self.visits_page, self.sync_page):
             self.pages.addWidget(page)
@@ -98,6 +81,9 @@ class MainWindow(QMainWindow):
         self.providers_page.run_search()
         self.visits_page.refresh()
         self.refresh_status()
+        if services.sync.connection() is not None:
+            self._sync_state = "Connecting…"
+            QTimer.singleShot(0, self.sync_page.sync_now)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -126,8 +112,16 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         self.worker.submit(self._services.sync_status.status, self._show_status)
 
+    def _show_sync_state(self, text: str) -> None:
+        self._sync_state = text
+        self.refresh_status()
+
+    def _after_sync(self) -> None:
+        self.providers_page.run_search()
+        self.visits_page.refresh()
+
     def _show_status(self, status: SyncStatus) -> None:
-        parts = ["Offline — no central store configured", f"{status.pending} changes waiting"]
+        parts = [self._sync_state, f"{status.pending} changes waiting"]
         if status.open_conflicts:
             parts.append(f"{status.open_conflicts} conflicts")
         if status.rejected:
