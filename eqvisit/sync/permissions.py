@@ -154,3 +154,20 @@ PANEL_TO_ROLE: Mapping[PanelRole, UserRole] = {
 
 def panel_role_to_role(panel_role: PanelRole) -> UserRole:
     return PANEL_TO_ROLE[panel_role]
+
+
+def markdown_table() -> str:
+    """The table as Markdown (read / create / update per role), for docs/sync.md."""
+    roles = list(UserRole)
+    short = {Grant.NONE: "–", Grant.OWN: "own", Grant.ALL: "all"}
+    lines = [
+        "| record type | " + " | ".join(r.value.replace("_", " ") for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for record_type in SYNCED_RECORDS:
+        cells = [
+            " / ".join(short[grant(role, record_type, action)] for action in Action)
+            for role in roles
+        ]
+        lines.append(f"| `{record_type}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
