@@ -13,6 +13,7 @@ from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
+from eqvisit.services.templates import TemplateService
 from eqvisit.services.users import UserService
 from eqvisit.services.visits import VisitService
 from eqvisit.storage.store import open_store
@@ -30,6 +31,7 @@ class Services:
     users: UserService
     sync_status: SyncStatusService
     sync: SyncService
+    templates: TemplateService
     demo: DemoService
 
     def close(self) -> None:
@@ -50,5 +52,6 @@ def open_services(paths: ProfilePaths) -> Services:
         users=UserService(context),
         sync_status=SyncStatusService(context),
         sync=SyncService(context, credentials),
+        templates=TemplateService(context),
         demo=DemoService(context, credentials),
     )

@@ -24,7 +24,7 @@ from eqvisit.storage.models import (
     VisitSite,
     VisitTrigger,
 )
-from eqvisit.storage.repositories import intelligence, providers, users, visits
+from eqvisit.storage.repositories import intelligence, providers, templates, users, visits
 from eqvisit.storage.unit_of_work import UnitOfWork
 
 EDITABLE_VISIT_FIELDS = frozenset(
@@ -192,6 +192,13 @@ class VisitService:
             raise InvalidValue("template", "give both the template id and its version, or neither")
         with self._context.action() as (uow, recorder):
             _require(uow, visit_id)
+            template_id, version = draft.template_id, draft.template_version
+            if (
+                template_id is not None
+                and version is not None
+                and templates.get(uow.session, template_id, version) is None
+            ):
+                raise NotFound("template", f"{template_id} version {version}")
             scope = visit_scope(visit_id)
             agenda_item = InterviewSession()
             recorder.create(

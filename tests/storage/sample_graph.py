@@ -74,6 +74,7 @@ def build_graph() -> list[m.Base]:
         framework_version="eqf-2024", code="1.1", domain_number=1, title="Safe care", summary="Ours"
     )
     template = m.Template(
+        id="pg-doctors@2",
         template_id="pg-doctors",
         version=2,
         title="Doctors in training",

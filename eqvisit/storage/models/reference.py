@@ -119,17 +119,28 @@ class Standard(Base):
 
 
 class Template(Base):
-    """One published version of an interview template. Published versions are never modified."""
+    """One published version of an interview template. Published versions are never modified.
+
+    ``id`` is ``"<template_id>@<version>"``: one record per version, so templates sync as
+    reference data like any other record, and sessions pin ``template_id`` + ``version``.
+    """
 
     __tablename__ = "templates"
 
-    template_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     audience: Mapped[str] = mapped_column(String(40))
     framework_version: Mapped[str] = mapped_column(String(20))
     body: Mapped[dict[str, JsonValue]] = mapped_column(JsonType)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+
+def template_record_id(template_id: str, version: int) -> str:
+    return f"{template_id}@{version}"
 
 
 class User(SyncedRecord, Base):
