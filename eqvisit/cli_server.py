@@ -7,6 +7,7 @@ import getpass
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -118,6 +119,12 @@ def _unassign(args: argparse.Namespace, session: Session, clock: ServerClock) ->
     return f"{args.user} is no longer on visit {args.visit}"
 
 
+def _publish_template(args: argparse.Namespace, session: Session, clock: ServerClock) -> str:
+    from eqvisit.templates.loader import load_template_file
+
+    return admin.publish_template(session, clock, load_template_file(Path(args.file)))
+
+
 def add_parsers(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -170,3 +177,7 @@ def add_parsers(
     unassign = action("unassign", "take a user off a visit's panel", _unassign)
     unassign.add_argument("user")
     unassign.add_argument("visit")
+    publish = action(
+        "publish-template", "validate and publish a template (YAML or XLSX)", _publish_template
+    )
+    publish.add_argument("file")

@@ -43,7 +43,7 @@ VISIT_RECORDS = (
     "attachments",
     "conflicts",
 )
-REFERENCE_RECORDS = ("users", "providers", "learner_groups")
+REFERENCE_RECORDS = ("users", "providers", "learner_groups", "templates")
 PROVIDER_RECORDS = ("intelligence_items",)
 SYNCED_RECORDS = VISIT_RECORDS + REFERENCE_RECORDS + PROVIDER_RECORDS
 

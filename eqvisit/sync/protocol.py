@@ -17,7 +17,7 @@ MAX_PULL_PAGE = 5_000
 DEFAULT_PULL_PAGE = 2_000
 
 Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:@-]+$")
 ]
 RecordType = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 Scope = Annotated[

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy.orm import Session
+
 from eqvisit.domain.enums import Audience, Sentiment
+from eqvisit.errors import InvalidValue
 from eqvisit.services.visits import SessionDraft
+from eqvisit.sync.server import admin
+from eqvisit.templates.loader import load_default_templates
 from tests.sync.conftest import Central, Laptop
 
 
@@ -73,3 +79,21 @@ def test_a_lay_representative_may_not_write_a_finding(central: Central, laptop: 
     assert report.rejected == 1
     assert "may not create findings" in report.rejections[0]
     assert lay.sync_status.status().rejected == 1, "the refused change stays on the laptop"
+
+
+def test_a_template_published_on_the_central_store_reaches_the_laptop(
+    central: Central, laptop: Laptop
+) -> None:
+    template = load_default_templates()[0]
+    with Session(central.engine) as session, session.begin():
+        assert admin.publish_template(session, central.clock, template).startswith("published")
+    panel, panel_sync = laptop("panel1")
+    panel_sync.sync_once()
+    assert panel.templates.get(template.id, template.version) == template
+    changed = template.model_copy(update={"title": "Another title"})
+    with (
+        Session(central.engine) as session,
+        session.begin(),
+        pytest.raises(InvalidValue, match="already published"),
+    ):
+        admin.publish_template(session, central.clock, changed)

@@ -21,6 +21,8 @@ from eqvisit.sync.server.access import field_value
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_write
 from eqvisit.sync.server.models import Device, ServerRecord, ServerUser
+from eqvisit.templates.body import template_to_body
+from eqvisit.templates.schema import Template
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,35 @@ def unassign(session: Session, clock: ServerClock, username: str, visit_id: str)
 
 def users(session: Session) -> Sequence[ServerUser]:
     return session.scalars(select(ServerUser).order_by(ServerUser.username)).all()
+
+
+def publish_template(session: Session, clock: ServerClock, template: Template) -> str:
+    """Publish a validated template version as reference data; versions are immutable."""
+    record_id = f"{template.id}@{template.version}"
+    body = template_to_body(template)
+    existing = session.get(ServerRecord, ("templates", record_id))
+    if existing is not None:
+        if field_value(existing, "body") != body:
+            raise InvalidValue(
+                "template",
+                f"version {template.version} of '{template.id}' is already published with "
+                f"different questions; publish it as version {template.version + 1}",
+            )
+        return f"{record_id} is already published"
+    server_write(
+        session,
+        "templates",
+        record_id,
+        "reference",
+        {
+            "template_id": template.id,
+            "version": template.version,
+            "title": template.title,
+            "audience": template.audience.value,
+            "framework_version": template.framework,
+            "body": body,
+            "published_at": datetime.now(UTC).isoformat(),
+        },
+        clock,
+    )
+    return f"published {record_id}"

@@ -22,6 +22,7 @@ from eqvisit.domain.ods import read_ods_lines
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_create_many, server_write
+from eqvisit.templates.loader import load_default_templates
 
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - a published demo credential
 SYNTHETIC_NOTE = "Synthetic demo figure — not a real survey result."
@@ -81,11 +82,29 @@ DEMO_USERS = (
     ("admin", "Quality Administrator", "NHS England — Quality", UserRole.ADMIN, None),
 )
 AGENDA = (
-    ("Senior leaders and education governance", Audience.SENIOR_LEADERS, 9, ("lead", "panel2")),
-    ("Foundation doctors (F1/F2)", Audience.LEARNERS, 10, ("panel1", "panel2")),
-    ("Core surgical trainees", Audience.LEARNERS, 11, ("panel1", "lead")),
-    ("Educational and clinical supervisors", Audience.EDUCATORS, 13, ("lead", "panel2")),
-    ("Walk-round: wards and learner facilities", Audience.WALK_ROUND, 14, ("lay1",)),
+    (
+        "Senior leaders and education governance",
+        Audience.SENIOR_LEADERS,
+        9,
+        ("lead", "panel2"),
+        "senior-leaders",
+    ),
+    (
+        "Foundation doctors (F1/F2)",
+        Audience.LEARNERS,
+        10,
+        ("panel1", "panel2"),
+        "doctors-in-training",
+    ),
+    ("Core surgical trainees", Audience.LEARNERS, 11, ("panel1", "lead"), "doctors-in-training"),
+    (
+        "Educational and clinical supervisors",
+        Audience.EDUCATORS,
+        13,
+        ("lead", "panel2"),
+        "educators-supervisors",
+    ),
+    ("Walk-round: wards and learner facilities", Audience.WALK_ROUND, 14, ("lay1",), "walk-round"),
 )
 
 
@@ -144,11 +163,15 @@ def seed_demo(
             ),
             clock,
         )
+        defaults = load_default_templates()
+        for template in defaults:
+            admin.publish_template(session, clock, template)
+        published = {t.id: t.version for t in defaults}
         items = list(_synthetic_nts(rng, list(provider_ids.values())))
         server_create_many(session, "intelligence_items", items, clock)
         target, triggers = _most_red(items)
         visit_id = _plan_visit(
-            session, clock, rng, target, triggers, user_ids, today or date.today()
+            session, clock, rng, target, triggers, user_ids, today or date.today(), published
         )
     return DemoCentral(len(trusts), len(items), len(DEMO_USERS), visit_id)
 
@@ -207,6 +230,7 @@ def _plan_visit(
     triggers: list[str],
     users: dict[str, str],
     today: date,
+    templates: dict[str, int],
 ) -> str:
     day = today + timedelta(days=14)
     visit_id = admin.create_visit(
@@ -240,7 +264,7 @@ def _plan_visit(
             {"visit_id": visit_id, "intelligence_item_id": item_id, "note": ""},
             clock,
         )
-    for title, audience, hour, interviewers in AGENDA:
+    for title, audience, hour, interviewers, template_id in AGENDA:
         start = datetime.combine(day, time(hour, 0), UTC)
         session_id = new_id()
         server_write(
@@ -253,8 +277,8 @@ def _plan_visit(
                 "title": title,
                 "audience": audience.value,
                 "learner_group_id": None,
-                "template_id": None,
-                "template_version": None,
+                "template_id": template_id if template_id in templates else None,
+                "template_version": templates.get(template_id),
                 "starts_at": start.isoformat(),
                 "ends_at": (start + timedelta(minutes=50)).isoformat(),
                 "room": f"Education Centre, room {rng.randint(1, 9)}",

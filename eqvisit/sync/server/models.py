@@ -78,15 +78,15 @@ class ChangeLogEntry(ServerBase):
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    change_id: Mapped[str] = mapped_column(String(64), unique=True)
+    change_id: Mapped[str] = mapped_column(String(100), unique=True)
     record_type: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(100))
     scope: Mapped[str] = mapped_column(String(80))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     base: Mapped[dict[str, Any]] = mapped_column(JSON)
     hlc: Mapped[str] = mapped_column(String(24))
-    author_id: Mapped[str | None] = mapped_column(String(64))
-    device_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str | None] = mapped_column(String(100))
+    device_id: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sv_change_log_scope_seq", "scope", "seq"),)
@@ -98,9 +98,9 @@ class ServerRecord(ServerBase):
     __tablename__ = "sv_records"
 
     record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
-    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     scope: Mapped[str] = mapped_column(String(80), index=True)
-    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -141,7 +141,7 @@ class Membership(ServerBase):
 
     __tablename__ = "sv_memberships"
 
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     panel_role: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
