@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eqvisit.paths import ProfilePaths
+from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
@@ -31,6 +32,7 @@ class Services:
     users: UserService
     sync_status: SyncStatusService
     sync: SyncService
+    attachments: AttachmentService
     templates: TemplateService
     demo: DemoService
 
@@ -43,6 +45,7 @@ def open_services(paths: ProfilePaths) -> Services:
     store = open_store(paths.store_file, backup_dir=paths.backup_dir)
     context = ServiceContext.open(store)
     credentials = CredentialStore(paths.config_dir)
+    attachment_service = AttachmentService(context, paths.attachments_dir)
     return Services(
         context=context,
         providers=ProviderService(context),
@@ -51,7 +54,8 @@ def open_services(paths: ProfilePaths) -> Services:
         findings=FindingService(context),
         users=UserService(context),
         sync_status=SyncStatusService(context),
-        sync=SyncService(context, credentials),
+        sync=SyncService(context, credentials, attachments=attachment_service),
+        attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
     )

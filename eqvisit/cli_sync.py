@@ -38,6 +38,8 @@ def run_sync(args: argparse.Namespace, paths: ProfilePaths) -> int:
         f"pushed {report.pushed} (accepted {report.accepted}, rejected {report.rejected}); "
         f"pulled {report.pulled} (applied {report.applied})"
     )
+    if report.uploads.done or report.downloads.done:
+        print(f"  attachments: sent {report.uploads.done}, received {report.downloads.done}")
     for reason in report.rejections:
         print(f"  rejected {reason}")
     for scope in report.purged:

@@ -183,3 +183,17 @@ class SyncStatus:
     open_conflicts: int
     signed_in_user: str | None
     device_id: str
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """An attachment of a visit; ``local`` when its content is on this laptop's disk."""
+
+    id: str
+    visit_id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    local: bool
+    uploaded: bool

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from eqvisit.domain.hlc import Stamp
 from eqvisit.errors import AuthError
+from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
 from eqvisit.storage import sync_state
@@ -68,6 +69,8 @@ class SyncReport:
     receipts: tuple[ScopeReceipt, ...] = ()
     purged: tuple[str, ...] = ()
     rejections: tuple[str, ...] = field(default=())
+    uploads: TransferSummary = field(default_factory=TransferSummary)
+    downloads: TransferSummary = field(default_factory=TransferSummary)
 
 
 @dataclass(frozen=True)
@@ -82,10 +85,12 @@ class SyncService:
         context: ServiceContext,
         credentials: CredentialStore,
         client_factory: ClientFactory = http_client,
+        attachments: AttachmentService | None = None,
     ) -> None:
         self._context = context
         self._credentials = credentials
         self._client_factory = client_factory
+        self._attachments = attachments
 
     def connection(self) -> Connection | None:
         return self._credentials.connection()
@@ -126,6 +131,9 @@ class SyncService:
         granted = client.scopes()
         self._observe(granted.server_hlc)
         pushed, accepted, rejected, reasons = self._push(client, say)
+        uploads = (
+            self._attachments.upload_pending(client) if self._attachments else TransferSummary()
+        )
         scopes = [g.scope for g in granted.scopes]
         ordered = sorted(
             scopes, key=lambda s: (not s.startswith("reference"), not s.startswith("provider"), s)
@@ -136,9 +144,22 @@ class SyncService:
             pulled += got
             applied += changed
         purged = self._purge(set(scopes))
+        downloads = TransferSummary()
+        if self._attachments is not None:
+            downloads = self._attachments.download_missing(client)
+            self._attachments.prune_orphans()
         receipts = self._receipts(client, [s for s in ordered if s.startswith("visit:")])
         return SyncReport(
-            pushed, accepted, rejected, pulled, applied, receipts, purged, tuple(reasons)
+            pushed,
+            accepted,
+            rejected,
+            pulled,
+            applied,
+            receipts,
+            purged,
+            tuple(reasons),
+            uploads,
+            downloads,
         )
 
     def _observe(self, server_hlc: str) -> None:

@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from eqvisit.errors import AuthError, NetworkError, SyncError
+from eqvisit.sync.attachments import MAX_CHUNK_BYTES, BlobRefused, BlobStatus, is_sha256
 from eqvisit.sync.protocol import (
     DEFAULT_PULL_PAGE,
     PROTOCOL_HEADER,
@@ -132,6 +133,76 @@ class SyncClient:
             raise SyncError(
                 f"The central store sent an answer this version cannot read: {exc}"
             ) from exc
+
+    # Attachment blobs: raw octet-stream bodies, refusals raised as BlobRefused.
+
+    def blob_status(self, sha256: str, scope: str) -> BlobStatus:
+        """How much of a blob the central store holds (where an upload resumes)."""
+        response = self._blob_request("GET", f"{self._blob_path(sha256)}/status", {"scope": scope})
+        return self._parse(response, BlobStatus)
+
+    def upload_chunk(
+        self, sha256: str, scope: str, offset: int, data: bytes, *, size: int, media_type: str
+    ) -> BlobStatus:
+        """Send ``data`` as the blob's bytes from ``offset`` (which must be its resume point)."""
+        params: dict[str, str | int] = {
+            "scope": scope,
+            "offset": offset,
+            "size": size,
+            "media_type": media_type,
+        }
+        response = self._blob_request("PUT", self._blob_path(sha256), params, content=data)
+        return self._parse(response, BlobStatus)
+
+    def download_chunk(
+        self, sha256: str, scope: str, offset: int, length: int = MAX_CHUNK_BYTES
+    ) -> bytes:
+        """Up to ``length`` bytes of a complete blob from ``offset``."""
+        params: dict[str, str | int] = {"scope": scope, "offset": offset, "length": length}
+        return self._blob_request("GET", self._blob_path(sha256), params).content
+
+    def _blob_request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str | int],
+        *,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if content is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        delay = self._backoff
+        for attempt in range(1, self._attempts + 1):
+            try:
+                response = self._http.request(
+                    method, path, params=params, content=content, headers=headers
+                )
+            except httpx.TransportError as exc:
+                if attempt == self._attempts:
+                    raise NetworkError(
+                        f"The central store cannot be reached ({type(exc).__name__})."
+                    ) from exc
+            else:
+                if response.status_code not in RETRYABLE_STATUS or attempt == self._attempts:
+                    if response.status_code == 401:
+                        self._parse(response, BlobStatus)  # raises AuthError or DeviceRevoked
+                    if response.status_code >= 400:
+                        error, detail = _error_of(response)
+                        raise BlobRefused(response.status_code, error, detail)
+                    return response
+            self._sleep(delay)
+            delay *= 2
+        raise NetworkError(
+            "The central store cannot be reached."
+        )  # pragma: no cover - loop returns
+
+    @staticmethod
+    def _blob_path(sha256: str) -> str:
+        """The URL path of a blob; the name is checked, never taken from input as it stands."""
+        if not is_sha256(sha256):
+            raise ValueError(f"{sha256!r} is not a SHA-256 in lowercase hex")
+        return f"/v1/blobs/{sha256}"
 
 
 def _error_of(response: httpx.Response) -> tuple[str, str]:
