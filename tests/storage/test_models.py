@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -35,6 +36,15 @@ def round_trip(engine: Engine) -> None:
             assert column_values(loaded) == values, type(record).__name__
 
 
+def insert_graph(session: Session) -> m.Finding:
+    """Flush the whole sample graph into ``session``; return its finding."""
+    graph = build_graph()
+    for record in graph:
+        session.add(record)
+        session.flush()
+    return next(r for r in graph if isinstance(r, m.Finding))
+
+
 def test_the_sample_graph_covers_every_model() -> None:
     covered = {type(r) for r in build_graph()}
     every = {mapper.class_ for mapper in m.Base.registry.mappers}
@@ -52,8 +62,6 @@ def test_every_model_round_trips_on_postgresql(pg_engine: Engine) -> None:
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
-    from datetime import datetime
-
     with Session(store.engine) as session:
         session.add(m.SyncCursor(scope="x", cursor=1, updated_at=datetime(2026, 1, 1)))
         with pytest.raises(StatementError, match="naive datetime"):
@@ -61,24 +69,16 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
 
 
 def test_evidence_must_point_at_exactly_one_thing(store: Store) -> None:
-    graph = build_graph()
-    finding = next(r for r in graph if isinstance(r, m.Finding))
     with Session(store.engine) as session:
-        for record in graph:
-            session.add(record)
-            session.flush()
+        finding = insert_graph(session)
         session.add(m.EvidenceLink(finding_id=finding.id))
         with pytest.raises(IntegrityError, match="exactly_one_target"):
             session.flush()
 
 
 def test_a_reference_is_unique_within_a_visit(store: Store) -> None:
-    graph = build_graph()
-    finding = next(r for r in graph if isinstance(r, m.Finding))
     with Session(store.engine) as session:
-        for record in graph:
-            session.add(record)
-            session.flush()
+        finding = insert_graph(session)
         session.add(
             m.Finding(visit_id=finding.visit_id, kind=finding.kind, text="again", reference="MR1")
         )
