@@ -70,6 +70,9 @@ PARENTS: Mapping[str, tuple[str, str]] = {
     "action_status_changes": ("action_item_id", "action_items"),
 }
 
+# Fields fixed once a record exists (besides its parent): who a panel seat belongs to.
+FIXED_FIELDS: Mapping[str, tuple[str, ...]] = {"panel_members": ("user_id",)}
+
 # Values a role may not go beyond when it writes these fields (a proposal stays a proposal).
 FIELD_LIMITS: Mapping[tuple[UserRole, str], Mapping[str, frozenset[object]]] = {
     (UserRole.PANEL_MEMBER, "findings"): {
@@ -82,10 +85,14 @@ _ALL = {Action.READ: Grant.ALL, Action.CREATE: Grant.ALL, Action.UPDATE: Grant.A
 _OWN = {Action.READ: Grant.OWN, Action.CREATE: Grant.OWN, Action.UPDATE: Grant.OWN}
 _READ = {Action.READ: Grant.ALL}
 _READ_ALL_WRITE_OWN = {Action.READ: Grant.ALL, Action.CREATE: Grant.OWN, Action.UPDATE: Grant.OWN}
+# Conflicts are decided and created by the server; people only resolve them (an update).
+_RESOLVE_ALL = {Action.READ: Grant.ALL, Action.UPDATE: Grant.ALL}
+_RESOLVE_OWN_READ_ALL = {Action.READ: Grant.ALL, Action.UPDATE: Grant.OWN}
+_RESOLVE_OWN = {Action.READ: Grant.OWN, Action.UPDATE: Grant.OWN}
 
 
 def _visit_table() -> dict[UserRole, dict[str, dict[Action, Grant]]]:
-    lead = dict.fromkeys(VISIT_RECORDS, _ALL)
+    lead = {**dict.fromkeys(VISIT_RECORDS, _ALL), "conflicts": _RESOLVE_ALL}
     panel = {
         **dict.fromkeys(VISIT_RECORDS, _READ),
         "responses": _READ_ALL_WRITE_OWN,
@@ -93,7 +100,7 @@ def _visit_table() -> dict[UserRole, dict[str, dict[Action, Grant]]]:
         "findings": _READ_ALL_WRITE_OWN,
         "evidence_links": _READ_ALL_WRITE_OWN,
         "attachments": _READ_ALL_WRITE_OWN,
-        "conflicts": _READ_ALL_WRITE_OWN,
+        "conflicts": _RESOLVE_OWN_READ_ALL,
     }
     lay = {
         "visits": _READ,
@@ -103,7 +110,7 @@ def _visit_table() -> dict[UserRole, dict[str, dict[Action, Grant]]]:
         "session_interviewers": _READ,
         "observations": _OWN,
         "attachments": _OWN,
-        "conflicts": _OWN,
+        "conflicts": _RESOLVE_OWN,
     }
     observer = dict.fromkeys(VISIT_RECORDS, _READ)
     admin = {

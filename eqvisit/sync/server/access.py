@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from eqvisit.domain.enums import PanelRole, UserRole
 from eqvisit.sync.permissions import (
     FIELD_LIMITS,
+    FIXED_FIELDS,
     OWNER_FIELDS,
     PARENTS,
     PROVIDER_RECORDS,
@@ -61,28 +62,54 @@ def expected_scope_kind(record_type: str) -> str:
     raise Refused(f"'{record_type}' records are not synced")
 
 
+def scope_id(scope: str) -> str | None:
+    """The id of ``provider:<id>`` or ``visit:<id>``; None for ``reference`` or a malformed one."""
+    kind, _, key = scope.partition(":")
+    return key if kind in ("provider", "visit") and key else None
+
+
+def well_formed_scope(scope: str) -> bool:
+    """Only ``reference``, ``provider:<id>`` and ``visit:<id>`` name a scope anyone holds."""
+    return scope == "reference" or scope_id(scope) is not None
+
+
 def role_in_scope(
     session: Session, actor_id: str, global_role: UserRole, scope: str
 ) -> UserRole | None:
-    """The actor's role in a scope, or None when the scope is not theirs."""
+    """The actor's role in a scope, or None when the scope is not theirs (or not a scope)."""
+    if not well_formed_scope(scope):
+        return None
     kind = scope_kind(scope)
     if kind == "reference":
         return global_role
     if kind == "provider":
         if global_role in (UserRole.ADMIN, UserRole.QUALITY_LEAD):
             return global_role
-        provider_id = scope.split(":", 1)[1]
+        # The role held on a visit of this provider decides, as it does in the visit (a panel
+        # member by trade who is the lay representative there reads no intelligence).
+        provider_id = scope_id(scope)
+        found: UserRole | None = None
         for visit_scope in visit_scopes_of(session, actor_id):
-            visit = session.get(ServerRecord, ("visits", visit_scope.split(":", 1)[1]))
-            if field_value(visit, "provider_id") == provider_id:
-                return global_role
-        return None
+            visit = session.get(ServerRecord, ("visits", scope_id(visit_scope)))
+            if field_value(visit, "provider_id") != provider_id:
+                continue
+            role = role_in_scope(session, actor_id, global_role, visit_scope)
+            if role is not None and any(
+                grant(role, record_type, Action.READ) is not Grant.NONE
+                for record_type in PROVIDER_RECORDS
+            ):
+                return role
+            found = found or role
+        return found
     if kind == "visit":
-        visit_id = scope.split(":", 1)[1]
+        visit_id = scope_id(scope)
         visit = session.get(ServerRecord, ("visits", visit_id))
-        panel_role = _panel_role(session, actor_id, scope)
-        if panel_role is not None:
-            return panel_role_to_role(panel_role)
+        membership = session.get(Membership, (actor_id, scope))
+        if membership is not None:
+            # On the panel, or taken off it: either way the panel decides, not who created it.
+            return (
+                panel_role_to_role(PanelRole(membership.panel_role)) if membership.active else None
+            )
         if global_role is UserRole.ADMIN:
             return UserRole.ADMIN
         if (
@@ -95,13 +122,6 @@ def role_in_scope(
             return UserRole.QUALITY_LEAD  # a lead planning a new visit
         return None
     return None
-
-
-def _panel_role(session: Session, actor_id: str, scope: str) -> PanelRole | None:
-    membership = session.get(Membership, (actor_id, scope))
-    if membership is None or not membership.active:
-        return None
-    return PanelRole(membership.panel_role)
 
 
 def visit_scopes_of(session: Session, actor_id: str) -> list[str]:
@@ -176,6 +196,10 @@ def check_change(
                 raise Refused(f"{parent_field} must name a {parent_type} record of {scope}")
         elif parent_field in fields and fields[parent_field] != field_value(existing, parent_field):
             raise Refused(f"{parent_field} cannot change once the record exists")
+    if existing is not None:
+        for name in FIXED_FIELDS.get(record_type, ()):
+            if name in fields and fields[name] != field_value(existing, name):
+                raise Refused(f"{name} cannot change once the record exists")
     role = role_in_scope(session, actor.user_id, actor.role, scope)
     if role is None:
         raise Refused(f"you have no access to {scope}")
@@ -185,10 +209,16 @@ def check_change(
         raise Refused(f"a {role.value.replace('_', ' ')} may not {action.value} {record_type}")
     if allowed is Grant.OWN and not owns(existing, fields, actor.user_id, record_type):
         raise Refused(f"you may only {action.value} your own {record_type}")
-    if existing is None and allowed is Grant.OWN:
+    if allowed is Grant.OWN:
         for name in OWNER_FIELDS.get(record_type, ()):
-            if name in fields and fields[name] != actor.user_id and record_type != "conflicts":
-                raise Refused(f"{name} must be you")
+            if name not in fields:
+                continue
+            if existing is None:
+                if fields[name] != actor.user_id and record_type != "conflicts":
+                    raise Refused(f"{name} must be you")
+            elif fields[name] != field_value(existing, name):
+                # Owning a record is no licence to put it in someone else's name.
+                raise Refused(f"you may not change the {name} of {record_type}")
     for name, allowed_values in FIELD_LIMITS.get((role, record_type), {}).items():
         if name in fields and fields[name] not in allowed_values:
             raise Refused(

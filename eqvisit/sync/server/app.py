@@ -85,20 +85,31 @@ class GuardMiddleware:
                 send, 413, "too_large", f"request bodies are limited to {self.max_body} bytes"
             )
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        # Read the body here, up to the limit, so an oversized chunked body (no Content-Length)
+        # is answered 413 before any route sees it; bodies are small (8 MiB at most).
+        body = bytearray()
+        more_body = True
+        while more_body:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise ApiError(
-                        413, "too_large", f"request bodies are limited to {self.max_body} bytes"
-                    )
-            return message
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await _reply(
+                    send, 413, "too_large", f"request bodies are limited to {self.max_body} bytes"
+                )
+                return
+            more_body = bool(message.get("more_body", False))
+        replayed = False
 
-        await self.app(scope, limited_receive, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _reply(send: Send, status: int, error: str, detail: str) -> None:

@@ -27,6 +27,7 @@ from eqvisit.sync.server.models import Device, LoginFailure, ServerUser
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, used to keep timing even")
@@ -119,7 +120,9 @@ def authenticate(session: Session, token: str) -> Actor:
     user = session.get(ServerUser, found.user_id)
     if user is None or not user.active:
         raise AuthError("This user is no longer active.")
-    found.last_seen_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    if found.last_seen_at is None or now - found.last_seen_at > LAST_SEEN_GRANULARITY:
+        found.last_seen_at = now  # at most once a minute: a pull of many pages writes once
     return Actor(user_id=user.id, role=UserRole(user.role), device_id=found.id)
 
 

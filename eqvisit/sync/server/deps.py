@@ -22,12 +22,13 @@ class ApiError(Exception):
 
 def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The signed-in user and device behind the bearer token (401 otherwise)."""
-    if authorization is None or not authorization.startswith("Bearer "):
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "Sign in first: no bearer token was sent.")
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions() as session, session.begin():
         try:
-            return auth.authenticate(session, authorization.removeprefix("Bearer ").strip())
+            return auth.authenticate(session, token.strip())
         except AuthError as exc:
             revoked = "revoked" in str(exc)
             raise ApiError(401, "revoked" if revoked else "unauthenticated", str(exc)) from exc
