@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eqvisit.domain.enums import Sentiment
+from eqvisit.domain.ids import natural_id
 from eqvisit.domain.validation import check_text
 from eqvisit.errors import DomainError, NotFound
 from eqvisit.services.context import ServiceContext
@@ -50,7 +51,7 @@ class CaptureService:
             fields = {"value": value, "note": note, "safety_flag": safety_flag, "deleted_at": None}
             if existing is None:
                 response = recorder.create(
-                    Response(),
+                    Response(id=natural_id("responses", session_id, author_id, question)),
                     {
                         "session_id": session_id,
                         "author_id": author_id,

@@ -187,7 +187,12 @@ class SyncService:
                     uow.session,
                     [
                         sync_state.PushOutcome(
-                            r.change_id, r.status, r.server_seq, r.reason, r.restamped_hlc
+                            r.change_id,
+                            r.status,
+                            r.server_seq,
+                            r.reason,
+                            r.restamped_hlc,
+                            r.rewritten,
                         )
                         for r in answer.results
                     ],

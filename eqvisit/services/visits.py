@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from eqvisit.domain.enums import Audience, PanelRole, VisitStatus, VisitType
-from eqvisit.domain.ids import utc_now
+from eqvisit.domain.ids import natural_id, utc_now
 from eqvisit.domain.lifecycle import allowed_next, check_transition
 from eqvisit.domain.validation import check_attendance, check_date_range, check_text
 from eqvisit.errors import InvalidValue, NotFound
@@ -162,7 +162,7 @@ class VisitService:
             fields = {"panel_role": PanelRole(panel_role), "deleted_at": None}
             if existing is None:
                 recorder.create(
-                    PanelMember(),
+                    PanelMember(id=natural_id("panel_members", visit_id, user_id)),
                     {"visit_id": visit_id, "user_id": user_id, **fields},
                     visit_scope(visit_id),
                 )
@@ -223,7 +223,11 @@ class VisitService:
                 if users.get(uow.session, user_id) is None:
                     raise NotFound("user", user_id)
                 recorder.create(
-                    SessionInterviewer(), {"session_id": agenda_item.id, "user_id": user_id}, scope
+                    SessionInterviewer(
+                        id=natural_id("session_interviewers", agenda_item.id, user_id)
+                    ),
+                    {"session_id": agenda_item.id, "user_id": user_id},
+                    scope,
                 )
             uow.session.flush()
             row = session_row(agenda_item, list(dict.fromkeys(draft.interviewer_ids)))
@@ -249,7 +253,9 @@ class VisitService:
         if providers.get(uow.session, site_id) is None:
             raise NotFound("site", site_id)
         recorder.create(
-            VisitSite(), {"visit_id": visit_id, "provider_id": site_id}, visit_scope(visit_id)
+            VisitSite(id=natural_id("visit_sites", visit_id, site_id)),
+            {"visit_id": visit_id, "provider_id": site_id},
+            visit_scope(visit_id),
         )
 
     def _add_trigger(
@@ -258,7 +264,7 @@ class VisitService:
         if not intelligence.get_many(uow.session, [item_id]):
             raise NotFound("intelligence item", item_id)
         recorder.create(
-            VisitTrigger(),
+            VisitTrigger(id=natural_id("visit_triggers", visit_id, item_id)),
             {"visit_id": visit_id, "intelligence_item_id": item_id},
             visit_scope(visit_id),
         )

@@ -49,6 +49,7 @@ def _models() -> dict[str, type[Base]]:
 
 
 MODELS = _models()
+TABLE_ORDER = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}
 
 
 def model_for(record_type: str) -> type[Base] | None:
@@ -87,6 +88,7 @@ class PushOutcome:
     server_seq: int | None
     reason: str | None
     restamped_hlc: str | None = None
+    rewritten: Mapping[str, Any] | None = None
 
 
 def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
@@ -107,9 +109,22 @@ def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
             change.reject_reason = None
             if result.restamped_hlc is not None:
                 _restamp(session, change, result.restamped_hlc)
+            if result.rewritten:
+                _take_server_values(session, change, result.rewritten)
         else:
             change.state = OutboxState.REJECTED
             change.reject_reason = result.reason
+
+
+def _take_server_values(session: Session, change: OutboxChange, values: Mapping[str, Any]) -> None:
+    """The server accepted the change with some values of its own (a renumbered reference)."""
+    model = model_for(change.record_type)
+    record = session.get(model, change.record_id) if model is not None else None
+    if model is None or record is None:
+        return
+    for name, value in values.items():
+        setattr(record, name, from_wire(model, name, value))
+    change.fields = {**change.fields, **values}
 
 
 def _restamp(session: Session, change: OutboxChange, hlc: str) -> None:
@@ -206,7 +221,9 @@ def _insert_fresh(
     for change in fresh:
         by_type.setdefault(change.record_type, []).append(change)
     versions: list[dict[str, Any]] = []
-    for record_type, group in by_type.items():
+    # Parents before children, whatever order the page listed them in.
+    for record_type in sorted(by_type, key=TABLE_ORDER.__getitem__):
+        group = by_type[record_type]
         model = MODELS[record_type]
         table = cast(Table, model.__table__)
         names = set(table.columns.keys())

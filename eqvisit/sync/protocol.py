@@ -52,14 +52,16 @@ class PushRequest(WireModel):
 
 
 class ChangeResult(WireModel):
-    """The answer to one pushed change. ``restamped_hlc`` is set when the server replaced a stamp
-    that was too far ahead of its own time (a laptop clock set wrong) by its own stamp."""
+    """The answer to one pushed change. ``restamped_hlc`` is set when the server replaced the
+    change's stamp by its own (a laptop clock far ahead, or a value it rewrote); ``rewritten``
+    holds field values the server changed (a reference number another laptop had issued first)."""
 
     change_id: str
     status: Literal["accepted", "rejected"]
     server_seq: int | None = None
     reason: str | None = None
     restamped_hlc: Stamp | None = None
+    rewritten: dict[FieldName, Any] | None = None
 
 
 class PushResponse(WireModel):

@@ -76,17 +76,6 @@ def test_evidence_must_point_at_exactly_one_thing(store: Store) -> None:
             session.flush()
 
 
-def test_a_reference_is_unique_within_a_visit(store: Store) -> None:
-    with Session(store.engine) as session:
-        finding = insert_graph(session)
-        session.add(
-            m.Finding(visit_id=finding.visit_id, kind=finding.kind, text="again", reference="MR1")
-        )
-        with pytest.raises(IntegrityError):
-            session.flush()
-        session.rollback()
-
-
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with Session(store.engine) as session:
         session.add(m.Visit(provider_id="no-such-provider", visit_type="desktop_review", title="x"))

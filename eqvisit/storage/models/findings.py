@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eqvisit.domain.enums import ActionStatus, FindingKind, FindingStatus
@@ -16,8 +15,10 @@ from eqvisit.storage.types import EnumText, JsonType, UTCDateTime
 class Finding(SyncedRecord, Base):
     """A finding of a visit: good practice, a requirement or a recommendation.
 
-    ``reference`` (IMR1, MR2, R3 …) is issued once and never changes or returns to use; the
-    unique index is partial so unnumbered proposals may coexist. Likelihood and consequence are
+    ``reference`` (IMR1, MR2, R3 …) is issued once and never changes or returns to use. It is
+    unique per visit, but the central store enforces that, not a local index: two laptops can
+    issue the same number offline, and the laptop must still be able to hold what it pulls while
+    the server refuses the later one (``sync/server/exchange.py``). Likelihood and consequence are
     stored raw; the risk band is derived from configuration.
     """
 
@@ -41,14 +42,7 @@ class Finding(SyncedRecord, Base):
     proposed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
-        Index(
-            "uq_findings_visit_reference",
-            "visit_id",
-            "reference",
-            unique=True,
-            sqlite_where=sql_text("reference IS NOT NULL"),
-            postgresql_where=sql_text("reference IS NOT NULL"),
-        ),
+        Index("ix_findings_visit_reference", "visit_id", "reference"),
         CheckConstraint(
             "likelihood IS NULL OR likelihood BETWEEN 1 AND 5", name="likelihood_range"
         ),

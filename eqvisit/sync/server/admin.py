@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import PanelRole, UserRole, VisitStatus, VisitType
-from eqvisit.domain.ids import new_id
+from eqvisit.domain.ids import natural_id, new_id
 from eqvisit.errors import InvalidValue, NotFound
 from eqvisit.sync.server import auth
 from eqvisit.sync.server.access import field_value
@@ -184,7 +184,11 @@ def assign(
     if session.get(ServerRecord, ("visits", visit_id)) is None:
         raise NotFound("visit", visit_id)
     existing = _panel_record(session, visit_id, user.id)
-    member_id = existing.record_id if existing is not None else new_id()
+    member_id = (
+        existing.record_id
+        if existing is not None
+        else natural_id("panel_members", visit_id, user.id)
+    )
     fields: dict[str, object] = {"panel_role": panel_role.value, "deleted_at": None}
     if existing is None:
         fields.update({"visit_id": visit_id, "user_id": user.id})

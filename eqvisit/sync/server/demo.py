@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import Audience, NtsFlag, PanelRole, ProviderKind, UserRole, VisitType
-from eqvisit.domain.ids import new_id
+from eqvisit.domain.ids import natural_id, new_id
 from eqvisit.domain.ods import read_ods_lines
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
@@ -259,7 +259,7 @@ def _plan_visit(
         server_write(
             session,
             "visit_triggers",
-            new_id(),
+            natural_id("visit_triggers", visit_id, item_id),
             scope,
             {"visit_id": visit_id, "intelligence_item_id": item_id, "note": ""},
             clock,
@@ -291,7 +291,7 @@ def _plan_visit(
             server_write(
                 session,
                 "session_interviewers",
-                new_id(),
+                natural_id("session_interviewers", session_id, users[username]),
                 scope,
                 {"session_id": session_id, "user_id": users[username]},
                 clock,

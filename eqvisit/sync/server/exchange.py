@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
 from eqvisit.domain.merge import FieldWrite, merge_field
+from eqvisit.domain.numbering import PREFIXES, next_reference, parse_reference
+from eqvisit.errors import InvalidValue
 from eqvisit.sync.permissions import Action, Grant, grant
 from eqvisit.sync.protocol import (
     Change,
@@ -71,7 +73,7 @@ def push(
             continue
         try:
             with session.begin_nested():
-                seq, restamped = _apply(session, actor, change, clock)
+                seq, restamped, rewritten = _apply(session, actor, change, clock)
         except Refused as refused:
             results.append(
                 ChangeResult(change_id=change.change_id, status="rejected", reason=refused.reason)
@@ -83,6 +85,7 @@ def push(
                     status="accepted",
                     server_seq=seq,
                     restamped_hlc=restamped,
+                    rewritten=rewritten,
                 )
             )
     return results
@@ -90,17 +93,25 @@ def push(
 
 def _apply(
     session: Session, actor: Actor, change: Change, clock: ServerClock
-) -> tuple[int, str | None]:
+) -> tuple[int, str | None, dict[str, Any] | None]:
     if change.device_id != actor.device_id:
         raise Refused("this change was made on another device; sign in there to send it")
     if change.author_id not in (None, actor.user_id):
         raise Refused("this change was written by another user")
     existing = session.get(ServerRecord, (change.record_type, change.record_id))
+    rewritten: dict[str, Any] | None = None
+    if change.record_type == "findings" and (renumbered := _free_reference(session, change)):
+        rewritten = {"reference": renumbered}
     check_change(
         session, actor, change.record_type, change.record_id, change.scope, change.fields, existing
     )
     hlc, restamped = change.hlc, None
-    if clock.is_far_ahead(change.hlc):
+    fields = dict(change.fields)
+    if rewritten is not None:
+        # The server's value is a later write than the laptop's, so every replica takes it.
+        fields.update(rewritten)
+        hlc = restamped = str(clock.now())
+    elif clock.is_far_ahead(change.hlc):
         # A laptop clock set wrong: take the server's time, so one bad clock cannot win every
         # merge (or drag every clock forward) until real time catches up.
         hlc = restamped = str(clock.now())
@@ -112,7 +123,7 @@ def _apply(
         record_type=change.record_type,
         record_id=change.record_id,
         scope=change.scope,
-        fields=dict(change.fields),
+        fields=fields,
         base=dict(change.base),
         hlc=hlc,
         author_id=actor.user_id,
@@ -122,7 +133,38 @@ def _apply(
     session.add(entry)
     session.flush()
     merge_into_record(session, entry, existing, created_by=actor.user_id, clock=clock)
-    return entry.seq, restamped
+    return entry.seq, restamped, rewritten
+
+
+def _free_reference(session: Session, change: Change) -> str | None:
+    """The number to use instead when another finding of the visit already holds this one.
+
+    Two laptops can issue the same number offline. The change that reaches the server second
+    gets the next free number of its kind; a number is final once the server has accepted it,
+    and a deleted finding keeps its number for ever.
+    """
+    reference = change.fields.get("reference")
+    if reference is None:
+        return None
+    held = [
+        field_value(other, "reference")
+        for other in session.scalars(
+            select(ServerRecord).where(
+                ServerRecord.record_type == "findings",
+                ServerRecord.scope == change.scope,
+                ServerRecord.record_id != change.record_id,
+            )
+        )
+    ]
+    taken = [str(r) for r in held if r is not None]
+    if reference not in taken:
+        return None
+    try:
+        prefix, _number = parse_reference(str(reference))
+    except InvalidValue as exc:
+        raise Refused(str(exc)) from exc
+    kind = next(k for k, p in PREFIXES.items() if p == prefix)
+    return next_reference(kind, [*taken, str(reference)])
 
 
 def merge_into_record(
