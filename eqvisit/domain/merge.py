@@ -34,8 +34,14 @@ class FieldWrite:
         return (self.hlc, self.device_id)
 
     def saw(self, other: FieldWrite) -> bool:
-        """Whether this write's author had ``other`` (or something later) in front of them."""
-        return self.base is not None and self.base >= other.hlc
+        """Whether this write was made on top of ``other``: its base is exactly that version.
+
+        Every write reaches other laptops only through the central store, which sees each write
+        once, so "the version the author edited on top of" is the whole story. Comparing the base
+        by order instead (base ≥ other) would wrongly count a write its author never pulled as
+        seen, whenever the author had edited the field twice themselves.
+        """
+        return self.base is not None and self.base == other.hlc
 
 
 @dataclass(frozen=True)

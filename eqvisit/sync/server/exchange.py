@@ -63,12 +63,24 @@ def push(
     lock_writers(session)
     results: list[ChangeResult] = []
     for change in changes:
-        seen = session.scalar(
-            select(ChangeLogEntry.seq).where(ChangeLogEntry.change_id == change.change_id)
-        )
-        if seen is not None:
+        logged = session.execute(
+            select(ChangeLogEntry.seq, ChangeLogEntry.hlc, ChangeLogEntry.fields).where(
+                ChangeLogEntry.change_id == change.change_id
+            )
+        ).first()
+        if logged is not None:
+            # Answered before (the answer was lost, or this is a duplicate): answer the same way,
+            # including any stamp or value the server gave the change then.
+            seq, hlc, fields = logged
+            changed = {k: v for k, v in fields.items() if change.fields.get(k) != v}
             results.append(
-                ChangeResult(change_id=change.change_id, status="accepted", server_seq=seen)
+                ChangeResult(
+                    change_id=change.change_id,
+                    status="accepted",
+                    server_seq=seq,
+                    restamped_hlc=hlc if hlc != change.hlc else None,
+                    rewritten=changed or None,
+                )
             )
             continue
         try:
