@@ -8,8 +8,9 @@ and its cursor are written in the caller's one transaction. Conflicts are decide
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -56,20 +57,45 @@ def model_for(record_type: str) -> type[Base] | None:
     return MODELS.get(record_type)
 
 
+Converter = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _to_datetime(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _to_date(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@functools.cache
+def converters(model: type[Base]) -> dict[str, Converter]:
+    """Per column, how a wire value becomes the column's Python value (ISO text → date, enum)."""
+    result: dict[str, Converter] = {}
+    for column in cast(Table, model.__table__).columns:
+        column_type = column.type
+        if isinstance(column_type, UTCDateTime):
+            result[column.name] = _to_datetime
+        elif isinstance(column_type, Date):
+            result[column.name] = _to_date
+        elif isinstance(column_type, EnumText):
+            enum_class: type[StrEnum] = column_type.enum_class
+            result[column.name] = enum_class
+        else:
+            result[column.name] = _same
+    return result
+
+
 def from_wire(model: type[Base], name: str, value: Any) -> Any:
     """A wire value as the column's Python type (ISO text → date/datetime, text → enum)."""
-    column = cast(Table, model.__table__).columns.get(name)
-    if column is None or value is None:
+    convert = converters(model).get(name)
+    if convert is None or value is None:
         return value
-    column_type = column.type
-    if isinstance(column_type, UTCDateTime):
-        return datetime.fromisoformat(value) if isinstance(value, str) else value
-    if isinstance(column_type, Date):
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if isinstance(column_type, EnumText):
-        enum_class: type[StrEnum] = column_type.enum_class
-        return enum_class(value)
-    return value
+    return convert(value)
 
 
 def pending_changes(session: Session, limit: int) -> Sequence[OutboxChange]:
@@ -226,13 +252,13 @@ def _insert_fresh(
         group = by_type[record_type]
         model = MODELS[record_type]
         table = cast(Table, model.__table__)
-        names = set(table.columns.keys())
+        convert = converters(model)
         rows = []
         for change in group:
             row = {
-                name: from_wire(model, name, value)
+                name: value if value is None else convert[name](value)
                 for name, value in change.fields.items()
-                if name in names
+                if name in convert
             }
             row["id"] = change.record_id
             rows.append(row)

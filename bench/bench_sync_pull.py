@@ -1,0 +1,398 @@
+"""Initial pull of a 1,000,000-row intelligence scope over loopback HTTP, beside raw sqlite3.
+
+A central store (a SQLite file, or a throw-away schema on PostgreSQL with ``--pg``) holds one
+provider whose scope ``provider:<id>`` has ``--rows`` intelligence_items records, seeded by Core
+bulk inserts into ``sv_change_log`` and ``sv_records`` that mirror what ``server_write`` writes,
+and a visit of that provider led by a quality lead. A real ``eqvisit server`` (uvicorn) runs in a
+child process on 127.0.0.1. A fresh laptop profile signs in as the lead, and one timed
+``SyncService.sync_once()`` pulls every scope over HTTP (pages of 2,000, gzip) and applies it.
+
+The baseline, in the same run, is raw ``sqlite3.executemany`` of the same rows into a fresh laptop
+store (same schema and pragmas: WAL, synchronous=FULL) in one transaction: the intelligence_items
+rows and their ``*`` field_versions rows, i.e. the floor of what the pull has to write, with only
+the conversions SQLite needs (JSON text). ``--breakdown`` also times fetching every page of the
+scope over HTTP without applying it (server, wire and the client's parsing), which splits the
+end-to-end time between the central store and the laptop. Target: end to end ≥ 100,000 rows/s.
+
+    .venv/bin/python bench/bench_sync_pull.py [--rows 1000000] [--pg URL] [--breakdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+from sqlalchemy import Engine, Table, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from eqvisit.app_services import open_services
+from eqvisit.domain.enums import PanelRole, ProviderKind, UserRole, VisitType
+from eqvisit.domain.ids import new_id
+from eqvisit.paths import resolve_profile
+from eqvisit.services.credentials import CredentialStore
+from eqvisit.services.sync import SyncReport, SyncService, http_client
+from eqvisit.storage import models as m
+from eqvisit.storage.engine import CACHE_SIZE_KIB
+from eqvisit.storage.store import open_store
+from eqvisit.sync.client import SyncClient
+from eqvisit.sync.server import admin
+from eqvisit.sync.server.clock import ServerClock
+from eqvisit.sync.server.database import open_central_store
+from eqvisit.sync.server.exchange import SERVER_DEVICE
+from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
+SEED_BATCH = 10_000
+INDICATORS = (
+    "Clinical supervision",
+    "Handover",
+    "Induction",
+    "Rota design",
+    "Feedback",
+    "Teamwork",
+)
+FLAGS = ("red", "pink", "white", "light_green", "green", "grey")
+ITEM_COLUMNS = (
+    "id",
+    "provider_id",
+    "source",
+    "period",
+    "indicator",
+    "dimensions",
+    "n",
+    "value",
+    "benchmark",
+    "flag",
+    "text",
+    "created_at",
+    "updated_at",
+)
+VERSION_COLUMNS = ("record_type", "record_id", "field", "hlc", "device_id", "author_id", "scope")
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values in SQLite
+
+
+@dataclass(frozen=True)
+class Seeded:
+    provider_id: str
+    record_ids: list[str]
+    created: datetime
+    seconds: float
+
+    @property
+    def scope(self) -> str:
+        return f"provider:{self.provider_id}"
+
+
+def item_fields(index: int, provider_id: str, stamp: str) -> dict[str, Any]:
+    """The fields of one intelligence record, as they travel on the wire."""
+    return {
+        "provider_id": provider_id,
+        "source": "nts",
+        "period": str(2021 + index % 5),
+        "indicator": INDICATORS[index % len(INDICATORS)],
+        "dimensions": {"programme": "Foundation", "level": "F1"},
+        "n": 3 + index % 50,
+        "value": 60.0 + (index % 40),
+        "benchmark": 78.0,
+        "flag": FLAGS[index % len(FLAGS)],
+        "text": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def seed_central(engine: Engine, rows: int) -> Seeded:
+    """A lead, a provider, a visit of it, and ``rows`` intelligence records in its scope."""
+    clock = ServerClock()
+    start = time.perf_counter()
+    with Session(engine) as session, session.begin():
+        admin.create_user(session, clock, "lead", UserRole.QUALITY_LEAD, PASSWORD)
+        provider_id = admin.ensure_provider(session, clock, "RBEN1", "Bench NHS Trust")
+        visit_id = admin.create_visit(
+            session, clock, provider_id, "Bench review", VisitType.RISK_BASED_REVIEW
+        )
+        admin.assign(session, clock, "lead", visit_id, PanelRole.LEAD)
+    created = datetime.now(UTC)
+    stamp = created.isoformat()
+    scope = f"provider:{provider_id}"
+    record_ids = [new_id() for _ in range(rows)]
+    log_table = cast(Table, ChangeLogEntry.__table__)
+    record_table = cast(Table, ServerRecord.__table__)
+    with engine.begin() as connection:
+        for first in range(0, rows, SEED_BATCH):
+            entries: list[dict[str, Any]] = []
+            records: list[dict[str, Any]] = []
+            for index in range(first, min(rows, first + SEED_BATCH)):
+                fields = item_fields(index, provider_id, stamp)
+                hlc = str(clock.now())
+                change_id = str(uuid.uuid4())
+                record_id = record_ids[index]
+                entries.append(
+                    {
+                        "change_id": change_id,
+                        "record_type": "intelligence_items",
+                        "record_id": record_id,
+                        "scope": scope,
+                        "fields": fields,
+                        "base": dict.fromkeys(fields),
+                        "hlc": hlc,
+                        "author_id": None,
+                        "device_id": SERVER_DEVICE,
+                        "received_at": created,
+                    }
+                )
+                records.append(
+                    {
+                        "record_type": "intelligence_items",
+                        "record_id": record_id,
+                        "scope": scope,
+                        "created_by": None,
+                        "state": {
+                            name: {
+                                "value": value,
+                                "hlc": hlc,
+                                "device_id": SERVER_DEVICE,
+                                "author_id": None,
+                                "base": None,
+                                "change_id": change_id,
+                            }
+                            for name, value in fields.items()
+                        },
+                    }
+                )
+            connection.execute(insert(log_table), entries)
+            connection.execute(insert(record_table), records)
+    return Seeded(provider_id, record_ids, created, time.perf_counter() - start)
+
+
+@contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """A URL on a fresh schema of the PostgreSQL database at ``url``, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with owner.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        owner.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def eqvisit_server(db_url: str, folder: Path) -> Iterator[str]:
+    """``eqvisit server`` in a child process on a free 127.0.0.1 port; stopped on the way out."""
+    port = free_port()
+    log_path = folder / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "eqvisit", "server", "--db", db_url),
+                *("--port", str(port), "--profile", str(folder / "server-profile")),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start:\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def time_pull(url: str, folder: Path) -> tuple[float, SyncReport, int]:
+    """Sign a fresh laptop in as the lead and time one ``sync_once()``."""
+    paths = resolve_profile(folder / "laptop").ensure()
+    services = open_services(paths)
+    try:
+        sync = SyncService(
+            services.context, CredentialStore(paths.config_dir, use_keychain=False), http_client
+        )
+        sync.login(url, "lead", PASSWORD, "bench laptop")
+        start = time.perf_counter()
+        report = sync.sync_once()
+        elapsed = time.perf_counter() - start
+        with services.context.store.unit_of_work() as uow:
+            held = uow.session.scalar(select(func.count()).select_from(m.IntelligenceItem)) or 0
+    finally:
+        services.close()
+    return elapsed, report, held
+
+
+def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
+    """Every page of ``scope`` over HTTP, parsed by the client, not applied."""
+    with SyncClient(url, new_id()) as client:
+        client.login("lead", PASSWORD, "bench fetch")
+        fetched = after = 0
+        start = time.perf_counter()
+        while True:
+            page = client.pull(scope, after)
+            fetched += len(page.changes)
+            after = page.cursor
+            if not page.more:
+                break
+        return time.perf_counter() - start, fetched
+
+
+def time_raw(folder: Path, seeded: Seeded) -> float:
+    """Raw executemany of the same rows into a fresh laptop store, one transaction."""
+    path = folder / "raw.sqlite3"
+    store = open_store(path)
+    with store.unit_of_work() as uow:
+        uow.session.add(
+            m.Provider(
+                id=seeded.provider_id, ods_code="RBEN1", name="Bench", kind=ProviderKind.TRUST
+            )
+        )
+        uow.commit()
+    store.close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB:d}")
+    items_sql = (
+        f"INSERT INTO intelligence_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 constants only
+        f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
+    )
+    versions_sql = (
+        f"INSERT INTO field_versions ({', '.join(VERSION_COLUMNS)}) "  # noqa: S608 constants only
+        f"VALUES ({', '.join('?' * len(VERSION_COLUMNS))})"
+    )
+    created = seeded.created.strftime(SQLITE_DATETIME)
+    hlc = str(ServerClock().now())
+    provider_id, scope = seeded.provider_id, seeded.scope
+    start = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        items_sql,
+        (
+            (
+                record_id,
+                provider_id,
+                "nts",
+                str(2021 + index % 5),
+                INDICATORS[index % len(INDICATORS)],
+                json.dumps({"programme": "Foundation", "level": "F1"}),
+                3 + index % 50,
+                60.0 + (index % 40),
+                78.0,
+                FLAGS[index % len(FLAGS)],
+                None,
+                created,
+                created,
+            )
+            for index, record_id in enumerate(seeded.record_ids)
+        ),
+    )
+    connection.executemany(
+        versions_sql,
+        (
+            ("intelligence_items", record_id, "*", hlc, SERVER_DEVICE, None, scope)
+            for record_id in seeded.record_ids
+        ),
+    )
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None:
+    load = os.getloadavg()[0]
+    engine = open_central_store(db_url)
+    try:
+        seeded = seed_central(engine, args.rows)
+    finally:
+        engine.dispose()
+    raw_seconds = time_raw(folder, seeded)
+    with eqvisit_server(db_url, folder) as url:
+        fetch = time_fetch_only(url, seeded.scope) if args.breakdown else None
+        pull_seconds, report, held = time_pull(url, folder)
+    rows = args.rows
+    raw_rate, pull_rate = rows / raw_seconds, rows / pull_seconds
+    print(f"initial pull of {rows:,} intelligence rows over loopback HTTP")
+    print(f"  central store {label}; laptop SQLite (WAL, synchronous=FULL)")
+    print(f"  {os.cpu_count()} CPUs; load average at the start {load:.2f}")
+    print(f"  seeding the central store (untimed): {seeded.seconds:.1f} s")
+    print(f"  raw sqlite3.executemany      : {raw_seconds:7.2f} s  {raw_rate:12,.0f} rows/s")
+    if fetch is not None:
+        fetch_seconds, fetched = fetch
+        print(
+            f"  HTTP pages only, no apply    : {fetch_seconds:7.2f} s  "
+            f"{fetched / fetch_seconds:12,.0f} rows/s  ({fetched:,} rows)"
+        )
+    print(f"  end to end sync_once()       : {pull_seconds:7.2f} s  {pull_rate:12,.0f} rows/s")
+    print(f"  target end to end            : ≥ 100,000 rows/s  ({pull_rate / 100_000:.2f}× target)")
+    print(f"  ratio end to end / raw       : {pull_rate / raw_rate:7.2f}×")
+    print(
+        f"  sync report: pulled {report.pulled:,}, applied {report.applied:,}; "
+        f"laptop holds {held:,} intelligence rows"
+    )
+    if held != rows:
+        print(f"  WARNING: expected {rows:,} intelligence rows on the laptop")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="intelligence rows to pull")
+    parser.add_argument(
+        "--pg", metavar="URL", help="central store on PostgreSQL (a temporary schema in URL)"
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time fetching the pages without applying"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-sync-pull-") as name:
+        folder = Path(name)
+        if args.pg:
+            with pg_schema(args.pg) as url:
+                run(args, url, folder, "PostgreSQL")
+        else:
+            run(args, str(folder / "central.sqlite3"), folder, "SQLite file")
+
+
+if __name__ == "__main__":
+    main()
