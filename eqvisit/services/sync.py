@@ -274,22 +274,27 @@ class SyncService:
         cursor it is still at, with nothing unsent, is known to match without asking again
         (every change on the server moves the scope's head, and we pull up to the head)."""
         receipts: list[ScopeReceipt] = []
-        for scope in scopes:
-            with self._context.store.unit_of_work() as uow:
-                unsent = sync_state.pending_in_scope(uow.session, scope)
-                at = sync_state.cursor(uow.session, scope)
-                if unsent == 0 and self._matched.get(scope) == at:
-                    receipts.append(ScopeReceipt(scope, True, 0))
-                    continue
-                local = sync_state.digest(uow.session, scope)
-            server = client.receipt(scope)
-            matches = local == server.digest and unsent == 0
-            if matches:
-                self._matched[scope] = at
-            else:
-                self._matched.pop(scope, None)
-            receipts.append(ScopeReceipt(scope, matches, unsent))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-receipt") as asker:
+            for scope in scopes:
+                with self._context.store.unit_of_work() as uow:
+                    unsent = sync_state.pending_in_scope(uow.session, scope)
+                    at = sync_state.cursor(uow.session, scope)
+                    if unsent == 0 and self._matched.get(scope) == at:
+                        receipts.append(ScopeReceipt(scope, True, 0))
+                        continue
+                    # The server works out its digest while we work out ours.
+                    server = asker.submit(client.receipt, scope)
+                    local = sync_state.digest(uow.session, scope)
+                receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)
+
+    def _compare(self, scope: str, at: int, local: str, server: str, unsent: int) -> ScopeReceipt:
+        matches = local == server and unsent == 0
+        if matches:
+            self._matched[scope] = at
+        else:
+            self._matched.pop(scope, None)
+        return ScopeReceipt(scope, matches, unsent)
 
 
 def _incoming(change: dict[str, Any]) -> sync_state.IncomingChange:

@@ -469,11 +469,8 @@ def digest(session: Session, scope: str) -> str:
             FieldVersion.device_id,
         )
     )
-    hasher = hashlib.sha256()
-    for line in rows:
-        hasher.update("|".join(line).encode())
-        hasher.update(b"\n")
-    return hasher.hexdigest()
+    text = "".join(f"{kind}|{key}|{name}|{hlc}|{device}\n" for kind, key, name, hlc, device in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def pending_in_scope(session: Session, scope: str) -> int:

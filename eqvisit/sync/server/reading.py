@@ -187,16 +187,13 @@ def _readable_filter(
 def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
     """A digest over the winning stamp of every field of every record the actor may read."""
     role = _reading_role(session, actor, scope)
-    records = session.scalars(
-        select(ServerRecord)
-        .where(ServerRecord.scope == scope)
-        .order_by(ServerRecord.record_type, ServerRecord.record_id)
-    ).all()
+    records = session.scalars(select(ServerRecord).where(ServerRecord.scope == scope)).all()
+    readable = _readable_filter(session, actor, role, records)
     lines = [
         (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
         for record in records
-        if may_read(session, actor, role, record)
-        for name, entry in sorted(record.state.items())
+        if readable(record)
+        for name, entry in record.state.items()
     ]
     return Receipt(
         scope=scope, digest=digest_lines(lines), records=len({(r[0], r[1]) for r in lines})
