@@ -22,6 +22,7 @@ from eqvisit.domain.ods import read_ods_lines
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_create_many, server_write
+from eqvisit.sync.server.importing.ods import provider_fields
 from eqvisit.templates.loader import load_default_templates
 
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - a published demo credential
@@ -142,23 +143,7 @@ def seed_demo(
             session,
             "providers",
             (
-                (
-                    provider_ids[t.ods_code],
-                    "reference",
-                    {
-                        "ods_code": t.ods_code,
-                        "name": t.name,
-                        "kind": t.kind.value,
-                        "region_code": t.region_code,
-                        "icb_code": t.icb_code,
-                        "address_lines": list(t.address_lines),
-                        "postcode": t.postcode,
-                        "status": t.status.value,
-                        "opened_on": t.opened_on.isoformat() if t.opened_on else None,
-                        "closed_on": t.closed_on.isoformat() if t.closed_on else None,
-                        "parent_code": t.parent_code,
-                    },
-                )
+                (provider_ids[t.ods_code], "reference", provider_fields(t, ProviderKind.TRUST))
                 for t in trusts
             ),
             clock,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from eqvisit.errors import ImportFileError
 
+BINARY_SNIFF_BYTES = 8192  # like git: a NUL byte near the start means binary, not text
+
 
 def check_file(path: Path) -> None:
     """Refuse a path that is not an existing regular file before anything is read."""
@@ -28,6 +30,13 @@ def text_lines(path: Path) -> Iterator[str]:
     source = str(path)
     empty = True
     with path.open("rb") as handle:
+        head = handle.read(BINARY_SNIFF_BYTES)
+        if b"\x00" in head:
+            line = head[: head.index(b"\x00")].count(b"\n") + 1
+            raise ImportFileError(
+                source, "holds binary data (a NUL byte); expected a CSV text file", line=line
+            )
+        handle.seek(0)
         for number, raw in enumerate(handle, start=1):
             if b"\x00" in raw:
                 raise ImportFileError(
