@@ -104,7 +104,7 @@ def _record(fields: list[str], source: str, line: int) -> OdsRecord:
         shape = "short" if len(fields) < FIELD_COUNTS[0] else "long"
         raise ImportFileError(
             source,
-            f"a {shape} row of {len(fields)} fields; ODS extracts have 24 or 27",
+            f"has {len(fields)} fields (a {shape} row); ODS extracts have 24 or 27",
             line=line,
         )
     code = fields[0].strip().upper()
