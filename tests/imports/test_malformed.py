@@ -41,8 +41,16 @@ def _short(row: str) -> str:
 
 
 BAD_ODS: dict[str, tuple[Maker, int | None, str]] = {
-    "short row": (_text("etr.csv", [*GOOD, _short(ods_row("RAC", "X"))]), 3, "has 22 fields (a short row)"),
-    "long row": (_text("etr.csv", [*GOOD, ods_row("RAC", "X") + ',""']), 3, "has 28 fields (a long row)"),
+    "short row": (
+        _text("etr.csv", [*GOOD, _short(ods_row("RAC", "X"))]),
+        3,
+        "has 22 fields (a short row)",
+    ),
+    "long row": (
+        _text("etr.csv", [*GOOD, ods_row("RAC", "X") + ',""']),
+        3,
+        "has 28 fields (a long row)",
+    ),
     "bad date": (
         _text("etr.csv", [*GOOD, ods_row("RAC", "X", opened="2020-01-01")]),
         3,

@@ -126,18 +126,7 @@ def seed_demo(
     with etr_file.open(encoding="utf-8-sig", newline="") as handle:
         trusts = list(read_ods_lines(handle, str(etr_file), ProviderKind.TRUST))
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        user_ids = {}
-        for username, name, organisation, role, _panel in DEMO_USERS:
-            user = admin.create_user(
-                session,
-                clock,
-                username,
-                role,
-                DEMO_PASSWORD,
-                display_name=name,
-                organisation=organisation,
-            )
-            user_ids[username] = user.id
+        user_ids = create_demo_users(session, clock)
         provider_ids = {trust.ods_code: new_id() for trust in trusts}
         server_create_many(
             session,
@@ -159,6 +148,23 @@ def seed_demo(
             session, clock, rng, target, triggers, user_ids, today or date.today(), published
         )
     return DemoCentral(len(trusts), len(items), len(DEMO_USERS), visit_id)
+
+
+def create_demo_users(session: Session, clock: ServerClock) -> dict[str, str]:
+    """The demo's users (one password, published), by user name → id."""
+    user_ids = {}
+    for username, name, organisation, role, _panel in DEMO_USERS:
+        user = admin.create_user(
+            session,
+            clock,
+            username,
+            role,
+            DEMO_PASSWORD,
+            display_name=name,
+            organisation=organisation,
+        )
+        user_ids[username] = user.id
+    return user_ids
 
 
 def _synthetic_nts(
