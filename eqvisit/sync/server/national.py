@@ -136,7 +136,7 @@ def generate_national(
     """Fill an empty central store with a national-scale dataset; one transaction."""
     scale = scale or NationalScale()
     say = progress or (lambda _message: None)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic figures, not secrets
     clock = ServerClock()
     trusts = list(read_ods_lines(text_lines(etr_file), str(etr_file), ProviderKind.TRUST))
     sites = list(_sites(rng, trusts, scale))
