@@ -33,8 +33,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from eqvisit.domain.ods import read_ods_lines
 from eqvisit.domain.enums import ProviderKind
+from eqvisit.domain.ods import read_ods_lines
 from eqvisit.resources import resource_path
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.sync.server.clock import ServerClock
@@ -96,7 +96,8 @@ def time_import(url: str, csv_path: Path) -> float:
         report = import_intelligence(session, ServerClock(), csv_path, "nts")
     elapsed = time.perf_counter() - start
     engine.dispose()
-    assert report.added > 0 and not report.unknown, report.render()
+    if report.added == 0 or report.unknown:
+        raise SystemExit(report.render())
     return elapsed
 
 
@@ -131,8 +132,8 @@ def time_raw_sqlite(source: Path, target: Path) -> float:
     for pragma in ("journal_mode=WAL", "synchronous=FULL", f"cache_size=-{CACHE_SIZE_KIB:d}"):
         connection.execute(f"PRAGMA {pragma}")
     sql = {
-        "sv_change_log": f"INSERT INTO sv_change_log ({LOG_COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: S608
-        "sv_records": f"INSERT INTO sv_records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?)",  # noqa: S608
+        "sv_change_log": f"INSERT INTO sv_change_log ({LOG_COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: E501, S608
+        "sv_records": f"INSERT INTO sv_records ({RECORD_COLUMNS}) VALUES ({', '.join('?' * 5)})",  # noqa: S608
     }
     elapsed = 0.0
     connection.execute("BEGIN IMMEDIATE")
@@ -261,9 +262,8 @@ def report(
     width = max(len(name) for name, _ in baselines)
     for name, seconds in baselines:
         print(f"  {name:<{width}} : {seconds:7.2f} s  {rows / seconds:10,.0f} rows/s")
-    print(
-        f"  {'import-intelligence':<{width}} : {import_seconds:7.2f} s  {rows / import_seconds:10,.0f} rows/s"
-    )
+    name = "import-intelligence"
+    print(f"  {name:<{width}} : {import_seconds:7.2f} s  {rows / import_seconds:10,.0f} rows/s")
     for name, seconds in baselines:
         goal = f"  (target ≥ {target:.2f}×)" if target else ""
         print(f"  ratio import / {name}: {seconds / import_seconds:5.2f}×{goal}")
