@@ -140,8 +140,11 @@ def _record(fields: list[str], source: str, line: int) -> OdsRecord:
     )
 
 
-def read_ods_records(lines: Iterable[str], source: str) -> Iterator[OdsRecord]:
-    """Yield one record per row (kind not yet set); raise on the first malformed row."""
+def csv_rows(lines: Iterable[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of each non-blank CSV row; a broken row names its line.
+
+    Shared by every importer (ODS extracts here, intelligence CSVs in the central store).
+    """
     reader = csv.reader(lines)
     while True:
         try:
@@ -152,9 +155,14 @@ def read_ods_records(lines: Iterable[str], source: str) -> Iterator[OdsRecord]:
             raise ImportFileError(
                 source, f"not a readable CSV row ({exc})", line=reader.line_num
             ) from None
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue
-        yield _record(fields, source, reader.line_num)
+        if any(f.strip() for f in fields):
+            yield reader.line_num, fields
+
+
+def read_ods_records(lines: Iterable[str], source: str) -> Iterator[OdsRecord]:
+    """Yield one record per row (kind not yet set); raise on the first malformed row."""
+    for line, fields in csv_rows(lines, source):
+        yield _record(fields, source, line)
 
 
 def detect_kind(records: Sequence[OdsRecord], file_stem: str = "") -> ProviderKind | None:

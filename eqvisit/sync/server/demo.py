@@ -22,31 +22,13 @@ from eqvisit.domain.ods import read_ods_lines
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_create_many, server_write
+from eqvisit.sync.server.importing.formats import NTS_TRAINEE_INDICATORS
 from eqvisit.sync.server.importing.ods import provider_fields
 from eqvisit.templates.loader import load_default_templates
 
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - a published demo credential
 SYNTHETIC_NOTE = "Synthetic demo figure — not a real survey result."
-NTS_INDICATORS = (
-    "Overall satisfaction",
-    "Clinical supervision",
-    "Clinical supervision out of hours",
-    "Reporting systems",
-    "Work load",
-    "Teamwork",
-    "Handover",
-    "Supportive environment",
-    "Induction",
-    "Adequate experience",
-    "Curriculum coverage",
-    "Educational governance",
-    "Educational supervision",
-    "Feedback",
-    "Local teaching",
-    "Regional teaching",
-    "Study leave",
-    "Rota design",
-)
+NTS_INDICATORS = NTS_TRAINEE_INDICATORS
 DEMO_PROGRAMMES = (("Foundation", "F1"), ("Core Surgical Training", "CT1-2"))
 DEMO_YEARS = ("2024", "2025", "2026")
 FLAG_WEIGHTS = (

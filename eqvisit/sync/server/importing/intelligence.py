@@ -10,8 +10,7 @@ caller's one transaction then rolls back whatever was written, so a bad file cha
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.ids import natural_id
+from eqvisit.domain.ods import csv_rows
 from eqvisit.errors import ImportFileError
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_create_many, server_write
@@ -124,21 +124,6 @@ def _columns(header: list[str], fmt: SourceFormat, source: str) -> list[int]:
     return [names.index(c.name) for c in fmt.columns]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(text_lines(path))
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ImportFileError(
-                str(path), f"not a readable CSV row ({exc})", line=reader.line_num
-            ) from None
-        if fields and any(f.strip() for f in fields):
-            yield reader.line_num, fields
-
-
 def _parse(
     fmt: SourceFormat,
     positions: list[int],
@@ -235,7 +220,7 @@ def import_intelligence(
             str(path), f"unknown source '{source}'; choose one of {', '.join(FORMATS)}"
         )
     name = str(path)
-    rows = _rows(path)
+    rows = csv_rows(text_lines(path), name)
     first = next(rows, None)
     if first is None:
         raise ImportFileError(name, "holds no rows")
