@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eqvisit.app_services import Services
+from eqvisit.paths import ProfilePaths
+from eqvisit.storage.models import IntelligenceItem, Provider
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.models import ServerRecord
 from eqvisit.sync.server.national import NationalScale, NationalSummary, generate_national
@@ -78,3 +81,20 @@ def test_the_same_seed_gives_the_same_content_and_another_seed_does_not(tmp_path
     assert len(first) > 25_000
     assert first == again
     assert first != other
+
+
+def test_the_national_demo_profile_is_signed_in_as_the_lead_and_holds_one_region(
+    services: Services, profile: ProfilePaths
+) -> None:
+    summary = services.demo.build_national(
+        ETR, profile.data_dir / "central.sqlite3", seed=3, scale=NationalScale().smaller(200)
+    )
+    assert summary.sync.pulled > 0
+    with services.context.store.unit_of_work() as uow:
+        items = uow.session.scalars(select(IntelligenceItem.provider_id)).all()
+        providers = dict(uow.session.execute(select(Provider.id, Provider.region_code)).all())
+    assert len(providers) == summary.providers, "every organisation is reference data"
+    visit = services.visits.get(summary.visit_id)
+    region = providers[visit.summary.provider_id]
+    assert items, "the lead receives the intelligence of the visit's region"
+    assert {providers[pid] for pid in items} == {region}
