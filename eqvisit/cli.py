@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -42,9 +43,13 @@ def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
             return 2
         etr, central = resource_path("data", "ods", "etr.csv"), Path(cli_server.default_db(paths))
         if args.scale == "national":
-            summary = services.demo.build_national(
-                etr, central, seed=args.seed, progress=lambda m: print(m, file=sys.stderr)
-            )
+            started = time.perf_counter()
+
+            def progress(message: str) -> None:
+                print(f"{time.perf_counter() - started:7.1f} s  {message}", file=sys.stderr)
+
+            summary = services.demo.build_national(etr, central, seed=args.seed, progress=progress)
+            progress("signed in as the lead and synced")
         else:
             summary = services.demo.build(etr, central, seed=args.seed)
     finally:
