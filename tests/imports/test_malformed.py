@@ -263,7 +263,7 @@ def test_every_problem_is_listed_with_its_line_up_to_twenty(
     with pytest.raises(ImportFileError) as raised:
         _nts(central, path)
     message = str(raised.value)
-    assert "20+ problems; nothing was imported" in message
+    assert "more than 20 problems; nothing was imported. The first 20:" in message
     assert f"{path}:3: n: 'x0' is not a whole number" in message
     assert f"{path}:22: n: 'x19' is not a whole number" in message
     assert "x20" not in message

@@ -90,14 +90,16 @@ class _Problems:
     def error(self, *, more: bool = False) -> ImportFileError:
         if len(self.found) == 1 and not more:
             return self.found[0]
-        first = self.found[0]
+        heading = (
+            f"more than {MAX_PROBLEMS} problems; nothing was imported. The first {MAX_PROBLEMS}:"
+            if more
+            else f"{len(self.found)} problems; nothing was imported:"
+        )
         listed = "\n".join(f"  {problem}" for problem in self.found)
-        count = f"{len(self.found)}{'+' if more else ''}"
         return ImportFileError(
             self.source,
-            f"{count} problems; nothing was imported. "
-            f"{'The first ' + str(MAX_PROBLEMS) + ':' if more else 'They are:'}\n{listed}",
-            line=first.line,
+            f"{heading}\n{listed}",
+            line=self.found[0].line,
         )
 
 
