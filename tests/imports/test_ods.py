@@ -177,10 +177,14 @@ def test_rows_that_do_not_fit_are_rejected_with_their_line(
 
 
 def test_a_code_held_by_another_kind_is_rejected(central: Central, tmp_path: Path) -> None:
-    sites = write_lines(tmp_path / "ets.csv", [ods_row("RXX", "NOT A SITE")])
-    report = run(central, sites, kind=ProviderKind.TRUST_SITE)
+    practice = ods_row("A81001", "THE DENSHAM SURGERY", setting="4")
+    run(central, write_lines(tmp_path / "epraccur.csv", [practice]))
+    dental = write_lines(tmp_path / "egdpprac.csv", [practice])
+    report = run(central, dental, kind=ProviderKind.DENTAL_PRACTICE)
     assert report.added == 0
-    assert report.rejected[0].reason.startswith("a trust_site code has 5 characters")
+    assert report.rejected[0].reason == "this code is already recorded as a gp_practice"
+    wrong_length = run(central, dental, kind=ProviderKind.TRUST_SITE)
+    assert wrong_length.rejected[0].reason == "a trust_site code has 5 characters, not 6"
 
 
 def test_close_missing_marks_absent_organisations_closed(central: Central, tmp_path: Path) -> None:
