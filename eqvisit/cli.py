@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -40,17 +41,24 @@ def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
                 f"{paths.store_file} already holds data; choose another --profile", file=sys.stderr
             )
             return 2
-        summary = services.demo.build(
-            resource_path("data", "ods", "etr.csv"),
-            Path(cli_server.default_db(paths)),
-            seed=args.seed,
-        )
+        etr, central = resource_path("data", "ods", "etr.csv"), Path(cli_server.default_db(paths))
+        if args.scale == "national":
+            started = time.perf_counter()
+
+            def progress(message: str) -> None:
+                print(f"{time.perf_counter() - started:7.1f} s  {message}", file=sys.stderr)
+
+            summary = services.demo.build_national(etr, central, seed=args.seed, progress=progress)
+            progress("signed in as the lead and synced")
+        else:
+            summary = services.demo.build(etr, central, seed=args.seed)
     finally:
         services.close()
+    what = "trusts" if args.scale == "demo" else "providers (trusts, sites, GP practices)"
     print(
-        f"Demo central store at {summary.central}: {summary.providers} trusts, "
+        f"Demo central store at {summary.central}: {summary.providers} {what}, "
         f"{summary.intelligence_items} synthetic survey results, {summary.users} users "
-        f"(password '{DEMO_PASSWORD}'), one planned visit ({summary.visit_id}).\n"
+        f"(password '{DEMO_PASSWORD}'), the lead's visit {summary.visit_id}.\n"
         f"Profile {paths.data_dir} signed in as the lead and synced: "
         f"{summary.sync.pulled} changes received."
     )
@@ -106,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--if-absent", action="store_true", help="do nothing if the profile has data")
     demo.add_argument("--seed", type=int, default=2026, help="seed of the synthetic figures")
+    demo.add_argument(
+        "--scale",
+        choices=["demo", "national"],
+        default="demo",
+        help="national: all trusts with sites, ~14,000 GP practices, 1,000,000+ survey rows",
+    )
     demo.set_defaults(handler=_demo)
 
     cli_server.add_parsers(commands, common)

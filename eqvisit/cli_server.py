@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from eqvisit.domain.enums import PanelRole, UserRole, VisitType
+from eqvisit.domain.enums import PanelRole, ProviderKind, UserRole, VisitType
 from eqvisit.errors import InvalidValue
 from eqvisit.paths import ProfilePaths
 from eqvisit.sync.server import admin
@@ -125,6 +125,24 @@ def _publish_template(args: argparse.Namespace, session: Session, clock: ServerC
     return admin.publish_template(session, clock, load_template_file(Path(args.file)))
 
 
+def _import_ods(args: argparse.Namespace, session: Session, clock: ServerClock) -> str:
+    from eqvisit.sync.server.importing.ods import import_ods
+
+    kind = ProviderKind(args.kind) if args.kind else None
+    report = import_ods(session, clock, Path(args.file), kind, close_missing=args.close_missing)
+    return report.render()
+
+
+def _import_intelligence(args: argparse.Namespace, session: Session, clock: ServerClock) -> str:
+    from eqvisit.sync.server.importing.intelligence import import_intelligence
+
+    def progress(rows: int) -> None:
+        print(f"  {rows:,} rows read", file=sys.stderr, flush=True)
+
+    report = import_intelligence(session, clock, Path(args.file), args.source, progress=progress)
+    return report.render()
+
+
 def add_parsers(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -181,3 +199,28 @@ def add_parsers(
         "publish-template", "validate and publish a template (YAML or XLSX)", _publish_template
     )
     publish.add_argument("file")
+    ods = action(
+        "import-ods",
+        "load an NHS ODS extract (etr, ets, epraccur …) into reference data",
+        _import_ods,
+    )
+    ods.add_argument("file", metavar="FILE")
+    ods.add_argument(
+        "--kind",
+        choices=[k.value for k in ProviderKind],
+        help="the kind of organisation in the file (default: detected from the file)",
+    )
+    ods.add_argument(
+        "--close-missing",
+        action="store_true",
+        help="mark open organisations of this kind that the file does not list as closed",
+    )
+    intelligence = action(
+        "import-intelligence",
+        "load survey, regulator, concern or outcome data (CSV, docs/intelligence.md)",
+        _import_intelligence,
+    )
+    intelligence.add_argument("file", metavar="FILE")
+    intelligence.add_argument(
+        "--source", required=True, choices=["nts", "nets", "cqc", "concerns", "outcomes"]
+    )

@@ -2,14 +2,20 @@
 
 The files have no header row; fields are positional (DESIGN §1): 1 code, 2 name, 3 national
 grouping, 4 high-level health geography, 5–9 address, 10 postcode, 11 open date, 12 close date,
-13 status, 15 parent code. Extracts have 27 fields (older ones 24).
+13 status, 14 sub-type, 15 parent / commissioner code, 26 prescribing setting (epraccur). Extracts
+have 27 fields (older ones 24), quoted or not; dates are ``YYYYMMDD``; the status is a code
+(A/C/D/P) or, in newer exports, spelled out in capitals.
+
+Anything that makes the file itself untrustworthy (a wrong field count, a bad date, a header row,
+an unknown status) raises :class:`ImportFileError` naming the line: the importer then changes
+nothing. Row-level checks that depend on the kind of file (code length) are the importer's.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from eqvisit.domain.enums import OrgStatus, ProviderKind
@@ -26,14 +32,32 @@ STATUS_CODES = {
     "P": OrgStatus.PROPOSED,
     "PROPOSED": OrgStatus.PROPOSED,
 }
+# The ODS file names this importer knows, by stem (``etr.csv`` → trusts).
+FILE_KINDS = {
+    "etr": ProviderKind.TRUST,
+    "ets": ProviderKind.TRUST_SITE,
+    "epraccur": ProviderKind.GP_PRACTICE,
+    "egdpprac": ProviderKind.DENTAL_PRACTICE,
+}
+# ODS code lengths per kind: trusts 3 characters, trust sites 5, practices 6.
+CODE_LENGTHS = {
+    ProviderKind.TRUST: 3,
+    ProviderKind.TRUST_SITE: 5,
+    ProviderKind.GP_PRACTICE: 6,
+    ProviderKind.DENTAL_PRACTICE: 6,
+}
+MAX_CODE_LENGTH = 12
+_HEADER_WORDS = ("code", "name", "organisation", "postcode")
 
 
 @dataclass(frozen=True)
 class OdsRecord:
+    """One row of an extract. ``kind`` is ``None`` until the file's kind is known."""
+
     line: int
     ods_code: str
     name: str
-    kind: ProviderKind
+    kind: ProviderKind | None
     region_code: str | None
     icb_code: str | None
     address_lines: tuple[str, ...]
@@ -42,6 +66,7 @@ class OdsRecord:
     closed_on: date | None
     status: OrgStatus
     parent_code: str | None
+    prescribing_setting: str | None = None
 
 
 def parse_ods_date(text: str, source: str, line: int, field: str) -> date | None:
@@ -60,41 +85,107 @@ def parse_ods_date(text: str, source: str, line: int, field: str) -> date | None
         ) from None
 
 
-def read_ods_lines(lines: Iterable[str], source: str, kind: ProviderKind) -> Iterator[OdsRecord]:
-    """Yield one record per row; raise :class:`ImportFileError` naming the line of a bad row."""
-    for line_number, fields in enumerate(csv.reader(lines), start=1):
-        if not fields:
-            continue
-        if len(fields) not in FIELD_COUNTS:
-            raise ImportFileError(
-                source, f"has {len(fields)} fields; ODS extracts have 24 or 27", line=line_number
-            )
-        code = fields[0].strip().upper()
-        if not code or not code.isalnum():
-            raise ImportFileError(
-                source, f"'{fields[0]}' is not an ODS code", line=line_number, field="code"
-            )
-        closed_on = parse_ods_date(fields[11], source, line_number, "close date")
-        status_text = fields[12].strip().upper()
-        if status_text:
-            if status_text not in STATUS_CODES:
-                raise ImportFileError(
-                    source, f"unknown status '{fields[12]}'", line=line_number, field="status"
-                )
-            status = STATUS_CODES[status_text]
-        else:
-            status = OrgStatus.CLOSED if closed_on is not None else OrgStatus.ACTIVE
-        yield OdsRecord(
-            line=line_number,
-            ods_code=code,
-            name=fields[1].strip(),
-            kind=kind,
-            region_code=fields[2].strip() or None,
-            icb_code=fields[3].strip() or None,
-            address_lines=tuple(f.strip() for f in fields[4:9] if f.strip()),
-            postcode=fields[9].strip() or None,
-            opened_on=parse_ods_date(fields[10], source, line_number, "open date"),
-            closed_on=closed_on,
-            status=status,
-            parent_code=fields[14].strip().upper() or None,
+def _looks_like_header(fields: Sequence[str]) -> bool:
+    first = fields[0].strip().lower()
+    return any(word in first for word in _HEADER_WORDS) or (
+        len(fields) > 10 and any(c.isalpha() for c in fields[10])
+    )
+
+
+def _record(fields: list[str], source: str, line: int) -> OdsRecord:
+    if line == 1 and _looks_like_header(fields):
+        raise ImportFileError(
+            source,
+            f"looks like a header row ({', '.join(map(repr, fields[:2]))} …); "
+            "ODS extracts have none — remove it",
+            line=line,
         )
+    if len(fields) not in FIELD_COUNTS:
+        shape = "short" if len(fields) < FIELD_COUNTS[0] else "long"
+        raise ImportFileError(
+            source,
+            f"has {len(fields)} fields (a {shape} row); ODS extracts have 24 or 27",
+            line=line,
+        )
+    code = fields[0].strip().upper()
+    if not code or not code.isalnum() or not code.isascii() or len(code) > MAX_CODE_LENGTH:
+        raise ImportFileError(source, f"'{fields[0]}' is not an ODS code", line=line, field="code")
+    closed_on = parse_ods_date(fields[11], source, line, "close date")
+    status_text = fields[12].strip().upper()
+    if status_text:
+        if status_text not in STATUS_CODES:
+            raise ImportFileError(
+                source,
+                f"unknown status '{fields[12]}' (expected A, C, D, P or the word)",
+                line=line,
+                field="status",
+            )
+        status = STATUS_CODES[status_text]
+    else:
+        status = OrgStatus.CLOSED if closed_on is not None else OrgStatus.ACTIVE
+    return OdsRecord(
+        line=line,
+        ods_code=code,
+        name=fields[1].strip(),
+        kind=None,
+        region_code=fields[2].strip() or None,
+        icb_code=fields[3].strip() or None,
+        address_lines=tuple(f.strip() for f in fields[4:9] if f.strip()),
+        postcode=fields[9].strip() or None,
+        opened_on=parse_ods_date(fields[10], source, line, "open date"),
+        closed_on=closed_on,
+        status=status,
+        parent_code=fields[14].strip().upper() or None,
+        prescribing_setting=(fields[25].strip() or None) if len(fields) > 25 else None,
+    )
+
+
+def csv_rows(lines: Iterable[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of each non-blank CSV row; a broken row names its line.
+
+    Shared by every importer (ODS extracts here, intelligence CSVs in the central store).
+    """
+    reader = csv.reader(lines)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(
+                source, f"not a readable CSV row ({exc})", line=reader.line_num
+            ) from None
+        if any(f.strip() for f in fields):
+            yield reader.line_num, fields
+
+
+def read_ods_records(lines: Iterable[str], source: str) -> Iterator[OdsRecord]:
+    """Yield one record per row (kind not yet set); raise on the first malformed row."""
+    for line, fields in csv_rows(lines, source):
+        yield _record(fields, source, line)
+
+
+def detect_kind(records: Sequence[OdsRecord], file_stem: str = "") -> ProviderKind | None:
+    """The kind of organisation a whole extract holds, from its codes, else its file name.
+
+    Trust codes have 3 characters, trust sites 5, practices 6; dental practice codes start
+    with V and GP practices carry a prescribing setting. ``None`` when the file does not say.
+    """
+    lengths = {len(r.ods_code) for r in records}
+    if lengths == {3}:
+        return ProviderKind.TRUST
+    if lengths == {5}:
+        return ProviderKind.TRUST_SITE
+    if lengths == {6}:
+        starts_v = {r.ods_code.startswith("V") for r in records}
+        if starts_v == {True}:
+            return ProviderKind.DENTAL_PRACTICE
+        if starts_v == {False} and all(r.prescribing_setting for r in records):
+            return ProviderKind.GP_PRACTICE
+    return FILE_KINDS.get(file_stem.lower())
+
+
+def read_ods_lines(lines: Iterable[str], source: str, kind: ProviderKind) -> Iterator[OdsRecord]:
+    """Yield one record of a known kind per row; raise on the first malformed row."""
+    for record in read_ods_records(lines, source):
+        yield replace(record, kind=kind)

@@ -16,6 +16,7 @@ from eqvisit.services.sync import LOCAL_SCHEME, SyncReport, SyncService
 from eqvisit.storage.repositories import providers
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.demo import DEMO_PASSWORD, seed_demo
+from eqvisit.sync.server.national import NationalScale, Progress, generate_national
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,40 @@ class DemoService:
             central = seed_demo(engine, etr_file, seed=seed, today=today)
         finally:
             engine.dispose()
-        sync = SyncService(self._context, self._credentials)
-        sync.login(f"{LOCAL_SCHEME}{central_file}", "lead", DEMO_PASSWORD, "demo laptop")
-        report = sync.sync_once()
         return DemoSummary(
             central.providers,
             central.intelligence_items,
             central.users,
             central.visit_id,
             central_file,
-            report,
+            self._sign_in_and_sync(central_file),
         )
+
+    def build_national(
+        self,
+        etr_file: Path,
+        central_file: Path,
+        *,
+        seed: int = 2026,
+        scale: NationalScale | None = None,
+        progress: Progress | None = None,
+    ) -> DemoSummary:
+        """A full-England central store (``demo --scale national``), then the lead's sync."""
+        engine = open_central_store(str(central_file))
+        try:
+            central = generate_national(engine, etr_file, seed=seed, scale=scale, progress=progress)
+        finally:
+            engine.dispose()
+        return DemoSummary(
+            central.trusts + central.sites + central.gp_practices,
+            central.intelligence_items,
+            central.users,
+            central.panel_visit_ids[0],
+            central_file,
+            self._sign_in_and_sync(central_file),
+        )
+
+    def _sign_in_and_sync(self, central_file: Path) -> SyncReport:
+        sync = SyncService(self._context, self._credentials)
+        sync.login(f"{LOCAL_SCHEME}{central_file}", "lead", DEMO_PASSWORD, "demo laptop")
+        return sync.sync_once()

@@ -22,30 +22,13 @@ from eqvisit.domain.ods import read_ods_lines
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.exchange import server_create_many, server_write
+from eqvisit.sync.server.importing.formats import NTS_TRAINEE_INDICATORS
+from eqvisit.sync.server.importing.ods import provider_fields
 from eqvisit.templates.loader import load_default_templates
 
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - a published demo credential
 SYNTHETIC_NOTE = "Synthetic demo figure — not a real survey result."
-NTS_INDICATORS = (
-    "Overall satisfaction",
-    "Clinical supervision",
-    "Clinical supervision out of hours",
-    "Reporting systems",
-    "Work load",
-    "Teamwork",
-    "Handover",
-    "Supportive environment",
-    "Induction",
-    "Adequate experience",
-    "Curriculum coverage",
-    "Educational governance",
-    "Educational supervision",
-    "Feedback",
-    "Local teaching",
-    "Regional teaching",
-    "Study leave",
-    "Rota design",
-)
+NTS_INDICATORS = NTS_TRAINEE_INDICATORS
 DEMO_PROGRAMMES = (("Foundation", "F1"), ("Core Surgical Training", "CT1-2"))
 DEMO_YEARS = ("2024", "2025", "2026")
 FLAG_WEIGHTS = (
@@ -125,40 +108,13 @@ def seed_demo(
     with etr_file.open(encoding="utf-8-sig", newline="") as handle:
         trusts = list(read_ods_lines(handle, str(etr_file), ProviderKind.TRUST))
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        user_ids = {}
-        for username, name, organisation, role, _panel in DEMO_USERS:
-            user = admin.create_user(
-                session,
-                clock,
-                username,
-                role,
-                DEMO_PASSWORD,
-                display_name=name,
-                organisation=organisation,
-            )
-            user_ids[username] = user.id
+        user_ids = create_demo_users(session, clock)
         provider_ids = {trust.ods_code: new_id() for trust in trusts}
         server_create_many(
             session,
             "providers",
             (
-                (
-                    provider_ids[t.ods_code],
-                    "reference",
-                    {
-                        "ods_code": t.ods_code,
-                        "name": t.name,
-                        "kind": t.kind.value,
-                        "region_code": t.region_code,
-                        "icb_code": t.icb_code,
-                        "address_lines": list(t.address_lines),
-                        "postcode": t.postcode,
-                        "status": t.status.value,
-                        "opened_on": t.opened_on.isoformat() if t.opened_on else None,
-                        "closed_on": t.closed_on.isoformat() if t.closed_on else None,
-                        "parent_code": t.parent_code,
-                    },
-                )
+                (provider_ids[t.ods_code], "reference", provider_fields(t, ProviderKind.TRUST))
                 for t in trusts
             ),
             clock,
@@ -174,6 +130,23 @@ def seed_demo(
             session, clock, rng, target, triggers, user_ids, today or date.today(), published
         )
     return DemoCentral(len(trusts), len(items), len(DEMO_USERS), visit_id)
+
+
+def create_demo_users(session: Session, clock: ServerClock) -> dict[str, str]:
+    """The demo's users (one password, published), by user name → id."""
+    user_ids = {}
+    for username, name, organisation, role, _panel in DEMO_USERS:
+        user = admin.create_user(
+            session,
+            clock,
+            username,
+            role,
+            DEMO_PASSWORD,
+            display_name=name,
+            organisation=organisation,
+        )
+        user_ids[username] = user.id
+    return user_ids
 
 
 def _synthetic_nts(
