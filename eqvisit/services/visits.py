@@ -87,7 +87,7 @@ class VisitService:
 
     def get(self, visit_id: str) -> VisitDetail:
         with self._context.store.unit_of_work() as uow:
-            return _detail(uow, visit_id)
+            return visit_detail(uow, visit_id)
 
     def create(self, draft: VisitDraft) -> VisitDetail:
         title = check_text(draft.title, "title", max_length=200, required=True)
@@ -116,7 +116,7 @@ class VisitService:
                 self._add_site(uow, recorder, visit.id, site_id)
             for item_id in draft.trigger_ids:
                 self._add_trigger(uow, recorder, visit.id, item_id)
-            detail = _detail(uow, visit.id)
+            detail = visit_detail(uow, visit.id)
             uow.commit()
             return detail
 
@@ -139,7 +139,7 @@ class VisitService:
             changed = {k: v for k, v in values.items() if getattr(visit, k) != v}
             if changed:
                 recorder.write(visit, changed, visit_scope(visit_id))
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -149,7 +149,7 @@ class VisitService:
             visit = _require(uow, visit_id)
             check_transition(visit.status, VisitStatus(status))
             recorder.write(visit, {"status": VisitStatus(status)}, visit_scope(visit_id))
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -169,7 +169,7 @@ class VisitService:
             else:
                 recorder.write(existing, fields, visit_scope(visit_id))
             uow.session.flush()
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -180,7 +180,7 @@ class VisitService:
                 raise NotFound("panel member", user_id)
             recorder.write(member, {"deleted_at": utc_now()}, visit_scope(visit_id))
             uow.session.flush()
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -291,7 +291,8 @@ def _summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSumma
     )
 
 
-def _detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
+def visit_detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
+    """The visit with its sites, triggers, panel and agenda, read inside ``uow``."""
     session = uow.session
     visit = _require(uow, visit_id)
     provider = providers.get(session, visit.provider_id)
