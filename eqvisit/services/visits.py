@@ -13,7 +13,13 @@ from eqvisit.domain.lifecycle import allowed_next, check_transition
 from eqvisit.domain.validation import check_attendance, check_date_range, check_text
 from eqvisit.errors import InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
-from eqvisit.services.dto import PanelMemberRow, SessionRow, VisitDetail, VisitSummary
+from eqvisit.services.dto import (
+    LearnerGroupRow,
+    PanelMemberRow,
+    SessionRow,
+    VisitDetail,
+    VisitSummary,
+)
 from eqvisit.services.mapping import provider_row, session_row, user_row
 from eqvisit.storage.changes import ChangeRecorder
 from eqvisit.storage.models import (
@@ -24,7 +30,14 @@ from eqvisit.storage.models import (
     VisitSite,
     VisitTrigger,
 )
-from eqvisit.storage.repositories import intelligence, providers, templates, users, visits
+from eqvisit.storage.repositories import (
+    intelligence,
+    providers,
+    templates,
+    users,
+    visit_links,
+    visits,
+)
 from eqvisit.storage.unit_of_work import UnitOfWork
 
 EDITABLE_VISIT_FIELDS = frozenset(
@@ -81,7 +94,7 @@ class VisitService:
     def list_visits(self, statuses: Sequence[VisitStatus] = ()) -> list[VisitSummary]:
         with self._context.store.unit_of_work() as uow:
             return [
-                _summary(visit, name, code)
+                visit_summary(visit, name, code)
                 for visit, name, code in visits.list_with_provider(uow.session, statuses)
             ]
 
@@ -247,6 +260,84 @@ class VisitService:
             uow.commit()
             return row
 
+    def set_sites(self, visit_id: str, site_ids: Sequence[str]) -> VisitDetail:
+        """Make the visit cover exactly ``site_ids`` (sites no longer wanted are soft-deleted)."""
+        with self._context.action() as (uow, recorder):
+            _require(uow, visit_id)
+            current = {site.id for site in visits.sites(uow.session, visit_id)}
+            for site_id in dict.fromkeys(site_ids):
+                if site_id not in current and providers.get(uow.session, site_id) is None:
+                    raise NotFound("site", site_id)
+            self._set_links(uow, recorder, visit_id, VisitSite, "provider_id", current, site_ids)
+            uow.session.flush()
+            detail = visit_detail(uow, visit_id)
+            uow.commit()
+            return detail
+
+    def set_triggers(self, visit_id: str, item_ids: Sequence[str]) -> VisitDetail:
+        """Make exactly ``item_ids`` the intelligence items that triggered the visit."""
+        with self._context.action() as (uow, recorder):
+            _require(uow, visit_id)
+            current = {t.intelligence_item_id for t in visits.triggers(uow.session, visit_id)}
+            wanted = list(dict.fromkeys(item_ids))
+            known = {i.id for i in intelligence.get_many(uow.session, wanted)}
+            for item_id in wanted:
+                if item_id not in known:
+                    raise NotFound("intelligence item", item_id)
+            self._set_links(
+                uow, recorder, visit_id, VisitTrigger, "intelligence_item_id", current, wanted
+            )
+            uow.session.flush()
+            detail = visit_detail(uow, visit_id)
+            uow.commit()
+            return detail
+
+    @staticmethod
+    def _set_links(
+        uow: UnitOfWork,
+        recorder: ChangeRecorder,
+        visit_id: str,
+        model: type[VisitSite] | type[VisitTrigger],
+        target: str,
+        current: set[str],
+        wanted: Sequence[str],
+    ) -> None:
+        scope = visit_scope(visit_id)
+        table = model.__tablename__
+        for target_id in current - set(wanted):
+            link = visit_links.get_any(uow.session, model, natural_id(table, visit_id, target_id))
+            if link is not None:
+                recorder.write(link, {"deleted_at": utc_now()}, scope)
+        for target_id in dict.fromkeys(wanted):
+            if target_id in current:
+                continue
+            link_id = natural_id(table, visit_id, target_id)
+            existing = visit_links.get_any(uow.session, model, link_id)
+            if existing is not None:
+                recorder.write(existing, {"deleted_at": None}, scope)
+            else:
+                recorder.create(model(id=link_id), {"visit_id": visit_id, target: target_id}, scope)
+
+    def remove_session(self, session_id: str) -> VisitDetail:
+        """Take a session off the agenda (soft delete, so the removal syncs)."""
+        with self._context.action() as (uow, recorder):
+            agenda_item = visits.get_session(uow.session, session_id)
+            if agenda_item is None:
+                raise NotFound("session", session_id)
+            visit_id = agenda_item.visit_id
+            recorder.write(agenda_item, {"deleted_at": utc_now()}, visit_scope(visit_id))
+            uow.session.flush()
+            detail = visit_detail(uow, visit_id)
+            uow.commit()
+            return detail
+
+    def learner_groups(self) -> list[LearnerGroupRow]:
+        with self._context.store.unit_of_work() as uow:
+            return [
+                LearnerGroupRow(g.id, g.profession, g.programme, g.grade)
+                for g in visit_links.learner_groups(uow.session)
+            ]
+
     def _add_site(
         self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, site_id: str
     ) -> None:
@@ -277,7 +368,7 @@ def _require(uow: UnitOfWork, visit_id: str) -> Visit:
     return visit
 
 
-def _summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSummary:
+def visit_summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSummary:
     return VisitSummary(
         id=visit.id,
         title=visit.title,
@@ -300,7 +391,7 @@ def visit_detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
     agenda = visits.sessions(session, visit_id)
     interviewers = visits.interviewer_ids(session, [s.id for s in agenda])
     return VisitDetail(
-        summary=_summary(visit, provider.name, provider.ods_code),
+        summary=visit_summary(visit, provider.name, provider.ods_code),
         programme_group=visit.programme_group,
         reason=visit.reason,
         executive_summary=visit.executive_summary,
