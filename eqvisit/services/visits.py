@@ -133,7 +133,15 @@ class VisitService:
             uow.commit()
             return detail
 
-    def update(self, visit_id: str, changes: Mapping[str, Any]) -> VisitDetail:
+    def update(
+        self,
+        visit_id: str,
+        changes: Mapping[str, Any],
+        *,
+        site_ids: Sequence[str] | None = None,
+        trigger_ids: Sequence[str] | None = None,
+    ) -> VisitDetail:
+        """Edit the visit's fields and, when given, its sites and triggers: one action."""
         unknown = set(changes) - EDITABLE_VISIT_FIELDS
         if unknown:
             raise InvalidValue(", ".join(sorted(unknown)), "cannot be edited this way")
@@ -152,6 +160,11 @@ class VisitService:
             changed = {k: v for k, v in values.items() if getattr(visit, k) != v}
             if changed:
                 recorder.write(visit, changed, visit_scope(visit_id))
+            if site_ids is not None:
+                self._replace_sites(uow, recorder, visit_id, site_ids)
+            if trigger_ids is not None:
+                self._replace_triggers(uow, recorder, visit_id, trigger_ids)
+            uow.session.flush()
             detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
@@ -262,35 +275,34 @@ class VisitService:
 
     def set_sites(self, visit_id: str, site_ids: Sequence[str]) -> VisitDetail:
         """Make the visit cover exactly ``site_ids`` (sites no longer wanted are soft-deleted)."""
-        with self._context.action() as (uow, recorder):
-            _require(uow, visit_id)
-            current = {site.id for site in visits.sites(uow.session, visit_id)}
-            for site_id in dict.fromkeys(site_ids):
-                if site_id not in current and providers.get(uow.session, site_id) is None:
-                    raise NotFound("site", site_id)
-            self._set_links(uow, recorder, visit_id, VisitSite, "provider_id", current, site_ids)
-            uow.session.flush()
-            detail = visit_detail(uow, visit_id)
-            uow.commit()
-            return detail
+        return self.update(visit_id, {}, site_ids=site_ids)
 
     def set_triggers(self, visit_id: str, item_ids: Sequence[str]) -> VisitDetail:
         """Make exactly ``item_ids`` the intelligence items that triggered the visit."""
-        with self._context.action() as (uow, recorder):
-            _require(uow, visit_id)
-            current = {t.intelligence_item_id for t in visits.triggers(uow.session, visit_id)}
-            wanted = list(dict.fromkeys(item_ids))
-            known = {i.id for i in intelligence.get_many(uow.session, wanted)}
-            for item_id in wanted:
-                if item_id not in known:
-                    raise NotFound("intelligence item", item_id)
-            self._set_links(
-                uow, recorder, visit_id, VisitTrigger, "intelligence_item_id", current, wanted
-            )
-            uow.session.flush()
-            detail = visit_detail(uow, visit_id)
-            uow.commit()
-            return detail
+        return self.update(visit_id, {}, trigger_ids=item_ids)
+
+    def _replace_sites(
+        self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, site_ids: Sequence[str]
+    ) -> None:
+        current = {site.id for site in visits.sites(uow.session, visit_id)}
+        wanted = list(dict.fromkeys(site_ids))
+        for site_id in wanted:
+            if site_id not in current and providers.get(uow.session, site_id) is None:
+                raise NotFound("site", site_id)
+        self._set_links(uow, recorder, visit_id, VisitSite, "provider_id", current, wanted)
+
+    def _replace_triggers(
+        self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, item_ids: Sequence[str]
+    ) -> None:
+        current = {t.intelligence_item_id for t in visits.triggers(uow.session, visit_id)}
+        wanted = list(dict.fromkeys(item_ids))
+        known = {i.id for i in intelligence.get_many(uow.session, wanted)}
+        for item_id in wanted:
+            if item_id not in known:
+                raise NotFound("intelligence item", item_id)
+        self._set_links(
+            uow, recorder, visit_id, VisitTrigger, "intelligence_item_id", current, wanted
+        )
 
     @staticmethod
     def _set_links(
