@@ -87,7 +87,7 @@ class PanelMemberDialog(QDialog):
         layout.addWidget(buttons)
 
     def choice(self) -> tuple[str, PanelRole]:
-        return self.user_combo.currentData(), self.role_combo.currentData()
+        return self.user_combo.currentData(), PanelRole(self.role_combo.currentData())
 
 
 class SessionDialog(QDialog):
@@ -168,7 +168,7 @@ class SessionDialog(QDialog):
         template = self.template_combo.currentData()
         return SessionDraft(
             title=self.title_edit.text().strip(),
-            audience=self.audience_combo.currentData(),
+            audience=Audience(self.audience_combo.currentData()),
             starts_at=_utc(self.starts_at.dateTime()),
             ends_at=_utc(self.ends_at.dateTime()),
             room=self.room_edit.text().strip(),

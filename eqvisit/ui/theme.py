@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from eqvisit.domain.enums import NtsFlag
 
 MIN_SCALE, MAX_SCALE, SCALE_STEP = 0.8, 2.0, 0.1
+BASE_FONT, BASE_PALETTE = "eqvisitBaseFont", "eqvisitBasePalette"
 
 # GMC's NTS outlier colours, with a text colour readable on each (WCAG AA contrast).
 FLAG_COLOURS: dict[NtsFlag, tuple[str, str]] = {
@@ -93,8 +94,13 @@ class ThemeManager:
 
     def __init__(self, app: QApplication) -> None:
         self._app = app
-        self._base_font = QFont(app.font())
-        self._base_palette = QPalette(app.palette())
+        # The first manager records the application's own font and palette, so a later window
+        # (or a test) scales from the original, not from an already scaled font.
+        if app.property(BASE_FONT) is None:
+            app.setProperty(BASE_FONT, QFont(app.font()))
+            app.setProperty(BASE_PALETTE, QPalette(app.palette()))
+        self._base_font = QFont(app.property(BASE_FONT))
+        self._base_palette = QPalette(app.property(BASE_PALETTE))
         self.current = Appearance()
 
     def apply(self, appearance: Appearance) -> None:
