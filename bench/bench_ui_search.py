@@ -46,7 +46,7 @@ def typed(word: str) -> list[str]:
 
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def time_all(run: Callable[[str, ProviderFilter], object], cases, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
