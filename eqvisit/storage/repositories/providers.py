@@ -120,7 +120,11 @@ def search(
         statement = statement.where(
             exists().where(IntelligenceItem.provider_id == Provider.id, _RED)
         )
-    page = statement.order_by(Provider.name).limit(limit).subquery("page")
+    # Browsing walks the name index and stops at ``limit``. Matches of typed words are few, so
+    # they are sorted instead: ``|| ''`` keeps SQLite from walking the whole name index and
+    # probing the match list row by row.
+    order = Provider.name if match is None else Provider.name.concat("")
+    page = statement.order_by(order).limit(limit).subquery("page")
     red_flags = (
         select(func.count())
         .where(IntelligenceItem.provider_id == page.c.id, _RED)
