@@ -55,6 +55,10 @@ QPushButton:disabled { color: #9a9a9a; border-color: #9a9a9a; }
 QHeaderView::section { background: #000000; color: #ffffff; border: 1px solid #ffffff; }
 QTableView::item:selected, QListWidget::item:selected { background: #ffff00; color: #000000; }
 QMenuBar::item:selected, QMenu::item:selected { background: #ffff00; color: #000000; }
+QCheckBox::indicator, QListWidget::indicator {
+    width: 14px; height: 14px; border: 2px solid #ffffff; background: #000000;
+}
+QCheckBox::indicator:checked, QListWidget::indicator:checked { background: #ffff00; }
 *:focus { border: 3px solid #00ffff; }
 """
 
