@@ -17,6 +17,7 @@ from eqvisit.domain.ids import new_id
 from eqvisit.paths import ProfilePaths, resolve_profile
 from eqvisit.storage.repositories import intelligence, providers
 from eqvisit.storage.store import open_store
+from eqvisit.sync.server.demo import NTS_INDICATORS
 
 TOWNS = [
     "Manchester",
@@ -162,26 +163,7 @@ KIND_COUNTS = (
 )
 REGIONS = ("Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63")
 ICBS = tuple(f"Q{n:02d}" for n in range(42))
-INDICATORS = (
-    "Overall satisfaction",
-    "Clinical supervision",
-    "Clinical supervision out of hours",
-    "Reporting systems",
-    "Work load",
-    "Teamwork",
-    "Handover",
-    "Supportive environment",
-    "Induction",
-    "Adequate experience",
-    "Curriculum coverage",
-    "Educational governance",
-    "Educational supervision",
-    "Feedback",
-    "Local teaching",
-    "Regional teaching",
-    "Study leave",
-    "Rota design",
-)
+INDICATORS = NTS_INDICATORS
 FLAGS = ("red", "pink", "white", "light_green", "green", "grey")
 FLAG_WEIGHTS = (4, 8, 70, 8, 5, 5)
 YEARS = ("2021", "2022", "2023", "2024", "2025")

@@ -223,20 +223,22 @@ class VisitsPage(QWidget):
         actions.addStretch(1)
         right_layout.addLayout(actions)
         right_layout.addWidget(self.detail, 2)
-        right_layout.addWidget(QLabel("Panel"))
-        right_layout.addWidget(self.panel_table, 1)
-        panel_buttons = QHBoxLayout()
-        panel_buttons.addWidget(self.add_member_button)
-        panel_buttons.addWidget(self.remove_member_button)
-        panel_buttons.addStretch(1)
-        right_layout.addLayout(panel_buttons)
-        right_layout.addWidget(QLabel("Agenda"))
-        right_layout.addWidget(self.session_table, 2)
-        agenda_buttons = QHBoxLayout()
-        agenda_buttons.addWidget(self.add_session_button)
-        agenda_buttons.addWidget(self.remove_session_button)
-        agenda_buttons.addStretch(1)
-        right_layout.addLayout(agenda_buttons)
+        for title, table, buttons, stretch in (
+            ("Panel", self.panel_table, (self.add_member_button, self.remove_member_button), 1),
+            (
+                "Agenda",
+                self.session_table,
+                (self.add_session_button, self.remove_session_button),
+                2,
+            ),
+        ):
+            right_layout.addWidget(QLabel(title))
+            right_layout.addWidget(table, stretch)
+            row = QHBoxLayout()
+            for button in buttons:
+                row.addWidget(button)
+            row.addStretch(1)
+            right_layout.addLayout(row)
         controls = QHBoxLayout()
         status_caption = QLabel("S&tatus:")
         status_caption.setBuddy(self.status_combo)

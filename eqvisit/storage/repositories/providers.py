@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from eqvisit.domain.enums import NtsFlag, OrgStatus, ProviderKind
 from eqvisit.storage.models import IntelligenceItem, Provider
@@ -136,19 +136,17 @@ def search(
 
 def distinct_codes(session: Session) -> tuple[list[str], list[str]]:
     """The region codes and ICB codes of live providers, sorted (for filter choices)."""
-    regions = session.scalars(
-        select(Provider.region_code)
-        .where(Provider.region_code.is_not(None), Provider.deleted_at.is_(None))
+    return _distinct(session, Provider.region_code), _distinct(session, Provider.icb_code)
+
+
+def _distinct(session: Session, code: InstrumentedAttribute[str | None]) -> list[str]:
+    values = session.scalars(
+        select(code)
+        .where(code.is_not(None), Provider.deleted_at.is_(None))
         .distinct()
-        .order_by(Provider.region_code)
+        .order_by(code)
     ).all()
-    icbs = session.scalars(
-        select(Provider.icb_code)
-        .where(Provider.icb_code.is_not(None), Provider.deleted_at.is_(None))
-        .distinct()
-        .order_by(Provider.icb_code)
-    ).all()
-    return [r for r in regions if r], [i for i in icbs if i]
+    return [v for v in values if v]
 
 
 def count(session: Session) -> int:
