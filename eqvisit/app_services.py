@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.attachments import AttachmentService
+from eqvisit.services.briefing import BriefingService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
@@ -35,6 +36,7 @@ class Services:
     attachments: AttachmentService
     templates: TemplateService
     demo: DemoService
+    briefing: BriefingService
 
     def close(self) -> None:
         self.context.store.close()
@@ -58,4 +60,5 @@ def open_services(paths: ProfilePaths) -> Services:
         attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
+        briefing=BriefingService(context),
     )
