@@ -23,7 +23,12 @@ def database_url(db: str) -> str:
 
 def open_central_store(db: str, *, backup_dir: Path | None = None) -> Engine:
     url = make_url(database_url(db))
-    # orjson reads the merged states and change-log fields several times faster than json.
-    engine = create_database_engine(url, json_deserializer=orjson.loads)
+    # orjson reads and writes the merged states and change-log fields several times faster
+    # than json (every value in them is a wire value: text, numbers, booleans, lists, objects).
+    engine = create_database_engine(url, json_serializer=_json_text, json_deserializer=orjson.loads)
     upgrade_store(engine, backup_dir=backup_dir, package=SERVER_MIGRATIONS)
     return engine
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()

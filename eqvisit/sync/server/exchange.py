@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
 from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.domain.numbering import PREFIXES, next_reference, parse_reference
 from eqvisit.errors import InvalidValue
+from eqvisit.storage.bulk import insert_rows
 from eqvisit.sync.permissions import PARENTS
 from eqvisit.sync.protocol import (
     Change,
@@ -474,8 +475,8 @@ def server_create_many(
 
     def flush() -> None:
         if log_rows:
-            session.execute(insert(log_table), log_rows)
-            session.execute(insert(record_table), record_rows)
+            insert_rows(session, log_table, log_rows)
+            insert_rows(session, record_table, record_rows)
             log_rows.clear()
             record_rows.clear()
 
@@ -496,16 +497,14 @@ def server_create_many(
                 "received_at": received,
             }
         )
-        write = FieldWrite(None, stamp, SERVER_DEVICE, None, None, change_id)
+        entry = _entry_of(FieldWrite(None, stamp, SERVER_DEVICE, None, None, change_id))
         record_rows.append(
             {
                 "record_type": record_type,
                 "record_id": record_id,
                 "scope": scope,
                 "created_by": None,
-                "state": {
-                    name: {**_entry_of(write), "value": value} for name, value in fields.items()
-                },
+                "state": {name: {**entry, "value": value} for name, value in fields.items()},
             }
         )
         total += 1
