@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.sync import LOCAL_SCHEME, SyncReport, SyncService
 from eqvisit.storage.repositories import providers
-from eqvisit.sync.server.database import open_central_store
-from eqvisit.sync.server.demo import DEMO_PASSWORD, seed_demo
-from eqvisit.sync.server.national import NationalScale, Progress, generate_national
+
+if TYPE_CHECKING:
+    from eqvisit.sync.server.national import NationalScale, Progress
+
+# The central store's code (FastAPI, Argon2, the generators) is imported only when a demo is
+# built: the app's start-up imports this module and should not pay for it.
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class DemoService:
         self, etr_file: Path, central_file: Path, *, seed: int = 2026, today: date | None = None
     ) -> DemoSummary:
         """Seed the central store, sign in as the demo lead, and sync everything down."""
+        from eqvisit.sync.server.database import open_central_store
+        from eqvisit.sync.server.demo import seed_demo
+
         engine = open_central_store(str(central_file))
         try:
             central = seed_demo(engine, etr_file, seed=seed, today=today)
@@ -66,6 +73,9 @@ class DemoService:
         progress: Progress | None = None,
     ) -> DemoSummary:
         """A full-England central store (``demo --scale national``), then the lead's sync."""
+        from eqvisit.sync.server.database import open_central_store
+        from eqvisit.sync.server.national import generate_national
+
         engine = open_central_store(str(central_file))
         try:
             central = generate_national(engine, etr_file, seed=seed, scale=scale, progress=progress)
@@ -81,6 +91,8 @@ class DemoService:
         )
 
     def _sign_in_and_sync(self, central_file: Path) -> SyncReport:
+        from eqvisit.sync.server.demo import DEMO_PASSWORD
+
         sync = SyncService(self._context, self._credentials)
         sync.login(f"{LOCAL_SCHEME}{central_file}", "lead", DEMO_PASSWORD, "demo laptop")
         return sync.sync_once()

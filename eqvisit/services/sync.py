@@ -13,9 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.hlc import Stamp
 from eqvisit.errors import AuthError
@@ -26,9 +24,10 @@ from eqvisit.storage import sync_state
 from eqvisit.storage.models import OutboxChange
 from eqvisit.sync.client import DeviceRevoked, SyncClient
 from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Change
-from eqvisit.sync.server.app import create_app
-from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.transport import InProcessTransport
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,11 @@ def http_client(server_url: str, device_id: str, token: str | None) -> SyncClien
 
 @functools.cache
 def _local_app(database: str) -> FastAPI:
+    # Imported here, not at the top: only ``local:`` URLs (the demo, tests) run the central store
+    # in-process, and the app's start-up should not pay for FastAPI and the server's modules.
+    from eqvisit.sync.server.app import create_app
+    from eqvisit.sync.server.database import open_central_store
+
     return create_app(open_central_store(database))
 
 
