@@ -152,10 +152,8 @@ def test_the_command_line_prints_the_report(
 ) -> None:
     from eqvisit.cli import main
 
-    if loaded.engine.dialect.name != "sqlite":
-        pytest.skip("the command line is exercised once, on the SQLite store")
     path = write_lines(tmp_path / "cqc.csv", SAMPLES["cqc"])
-    db = str(loaded.engine.url.database)
+    db = loaded.engine.url.render_as_string(hide_password=False)
     args = ["admin", "--profile", str(tmp_path / "p"), "--db", db, "import-intelligence"]
     assert main([*args, str(path), "--source", "cqc"]) == 0
     assert capsys.readouterr().out.startswith(f"{path}: 2 cqc rows — 2 added, 0 updated")
