@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eqvisit.paths import ProfilePaths
+from eqvisit.services.action_plan import ActionPlanService
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
+from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
+from eqvisit.services.reports import ReportService
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.templates import TemplateService
@@ -35,6 +38,9 @@ class Services:
     attachments: AttachmentService
     templates: TemplateService
     demo: DemoService
+    action_plan: ActionPlanService
+    reports: ReportService
+    exports: ExportService
 
     def close(self) -> None:
         self.context.store.close()
@@ -58,4 +64,7 @@ def open_services(paths: ProfilePaths) -> Services:
         attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
+        action_plan=ActionPlanService(context),
+        reports=ReportService(context, attachment_service),
+        exports=ExportService(context),
     )
