@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -84,25 +85,33 @@ def action_plan_csv(lines: Sequence[ActionPlanLine]) -> bytes:
 
 
 def action_plan_xlsx(lines: Sequence[ActionPlanLine], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Action plan"
-    sheet.append(HEADER)
+    """A workbook streamed row by row (openpyxl's write-only mode), so size costs only time."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Action plan")
     for column, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
-        head = sheet.cell(row=1, column=column)
-        head.font = Font(bold=True, color="FFFFFF")
-        head.fill = PatternFill("solid", fgColor="005EB8")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row, line in enumerate(lines, start=2):
-        for column, value in enumerate(line.values(), start=1):
-            target = sheet.cell(row=row, column=column)
-            target.value = value
-            target.data_type = "s"  # never a formula, whatever the text starts with
-            target.alignment = wrap
     sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(lines) + 1}"
+    head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="005EB8")
+    header = []
+    for name in HEADER:
+        head = WriteOnlyCell(sheet, value=name)
+        head.font, head.fill = head_font, head_fill
+        header.append(head)
+    sheet.append(header)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in lines:
+        row: list[WriteOnlyCell | None] = []
+        for value, width in zip(line.values(), WIDTHS, strict=True):
+            if not value:
+                row.append(None)  # no cell written at all: large plans stay quick
+                continue
+            target = WriteOnlyCell(sheet, value=value)
+            target.data_type = "s"  # never a formula, whatever the text starts with
+            if len(value) > width:
+                target.alignment = wrap
+            row.append(target)
+        sheet.append(row)
     workbook.properties.title = title
     workbook.properties.creator = "eqvisit"
     buffer = io.BytesIO()
