@@ -8,7 +8,6 @@ from pathlib import Path
 from eqvisit.app_services import open_services
 from eqvisit.errors import InvalidValue
 from eqvisit.paths import ProfilePaths
-from eqvisit.services.exports import write_file
 
 
 def run_report(args: argparse.Namespace, paths: ProfilePaths) -> int:
@@ -31,7 +30,7 @@ def run_report(args: argparse.Namespace, paths: ProfilePaths) -> int:
                 )
             else:
                 version, note = final, f"final version {final.number}, as issued"
-        write_file(target, reports.pdf(version.id))
+        reports.save_copy(version.id, target)
     finally:
         services.close()
     print(f"Wrote {target}: {note}; SHA-256 {version.sha256}")

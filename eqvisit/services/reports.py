@@ -20,10 +20,11 @@ from eqvisit.domain.ids import new_id, utc_now
 from eqvisit.domain.lifecycle import check_transition
 from eqvisit.errors import DomainError, NotFound, StorageError
 from eqvisit.reports.data import Provenance, SignOff, report_digest
-from eqvisit.reports.preview import render_pages
+from eqvisit.reports.preview import page_count, render_pages
 from eqvisit.reports.visit_report import render_visit_report
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.context import ServiceContext
+from eqvisit.services.exports import write_file
 from eqvisit.services.report_data import build_report_data, label, require_visit
 from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import ReportVersion
@@ -57,6 +58,16 @@ class ReportVersionRow:
     @property
     def final(self) -> bool:
         return self.status == FINAL
+
+
+@dataclass(frozen=True)
+class PreviewPages:
+    """Some pages of a version as PNG images; ``total`` is how many pages the version has."""
+
+    version_id: str
+    first: int
+    images: tuple[bytes, ...]
+    total: int
 
 
 class ReportService:
@@ -127,11 +138,17 @@ class ReportService:
             )
         return data
 
+    def save_copy(self, version_id: str, target: Path) -> None:
+        """Write the version, exactly as issued, to ``target`` (replaced in one step)."""
+        write_file(target, self.pdf(version_id))
+
     def preview(
         self, version_id: str, *, first: int = 0, count: int = 3, dpi: int = 80
-    ) -> list[bytes]:
-        """PNG images of some pages of a version, for the in-app preview."""
-        return render_pages(self.pdf(version_id), first=first, count=count, dpi=dpi)
+    ) -> PreviewPages:
+        """PNG images of pages ``first`` … ``first + count - 1`` of a version, and its length."""
+        pdf = self.pdf(version_id)
+        images = render_pages(pdf, first=first, count=count, dpi=dpi)
+        return PreviewPages(version_id, first, tuple(images), page_count(pdf))
 
     def _issue(self, visit_id: str, sign_off: SignOff | None) -> ReportVersionRow:
         now = self._now()

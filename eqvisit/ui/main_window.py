@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from eqvisit import __version__
 from eqvisit.ui.providers_page import ProvidersPage
+from eqvisit.ui.report_page import ReportPage
 from eqvisit.ui.sync_page import SyncPage
 from eqvisit.ui.visits_page import VisitsPage
 from eqvisit.ui.worker import Worker
@@ -42,17 +43,18 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName("Sections")
-        self.navigation.addItems(["Providers", "Visits", "Sync"])
+        self.navigation.addItems(["Providers", "Visits", "Sync", "Reports"])
         self.navigation.setMaximumWidth(180)
 
         self.providers_page = ProvidersPage(services.providers, worker)
         self.visits_page = VisitsPage(services.visits, worker)
         self.sync_page = SyncPage(services.sync, worker)
+        self.report_page = ReportPage(services.reports, services.visits, services.exports, worker)
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
-        for page in (self.providers_page, self.visits_page, self.sync_page):
+        for page in (self.providers_page, self.visits_page, self.sync_page, self.report_page):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self._show_page)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
+import pypdf
 import pytest
 from sqlalchemy import text
 
@@ -108,6 +110,9 @@ def test_an_issued_version_can_be_neither_changed_nor_deleted(demo: Services) ->
 def test_previews_are_png_pages(demo: Services) -> None:
     filled = fill_visit(demo, findings=2)
     version = demo.reports.generate(filled.visit_id)
-    images = demo.reports.preview(version.id, count=2, dpi=40)
-    assert len(images) == 2
-    assert all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in images)
+    preview = demo.reports.preview(version.id, first=1, count=2, dpi=40)
+    assert (preview.first, len(preview.images)) == (1, 2)
+    assert preview.total == len(pypdf.PdfReader(io.BytesIO(demo.reports.pdf(version.id))).pages)
+    assert all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in preview.images)
+    tail = demo.reports.preview(version.id, first=preview.total - 1, count=5)
+    assert len(tail.images) == 1
