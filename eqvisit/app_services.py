@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.action_plan import ActionPlanService
 from eqvisit.services.attachments import AttachmentService
+from eqvisit.services.briefing import BriefingService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
@@ -38,6 +39,7 @@ class Services:
     attachments: AttachmentService
     templates: TemplateService
     demo: DemoService
+    briefing: BriefingService
     action_plan: ActionPlanService
     reports: ReportService
     exports: ExportService
@@ -64,6 +66,7 @@ def open_services(paths: ProfilePaths) -> Services:
         attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
+        briefing=BriefingService(context),
         action_plan=ActionPlanService(context),
         reports=ReportService(context, attachment_service),
         exports=ExportService(context),

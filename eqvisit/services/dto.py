@@ -71,6 +71,20 @@ class UserRow:
 
 
 @dataclass(frozen=True)
+class LearnerGroupRow:
+    """Learners by profession, programme and grade: a group, never a person."""
+
+    id: str
+    profession: str
+    programme: str | None
+    grade: str | None
+
+    @property
+    def label(self) -> str:
+        return " / ".join(part for part in (self.profession, self.programme, self.grade) if part)
+
+
+@dataclass(frozen=True)
 class PanelMemberRow:
     id: str
     user: UserRow

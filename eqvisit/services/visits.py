@@ -13,7 +13,13 @@ from eqvisit.domain.lifecycle import allowed_next, check_transition
 from eqvisit.domain.validation import check_attendance, check_date_range, check_text
 from eqvisit.errors import InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
-from eqvisit.services.dto import PanelMemberRow, SessionRow, VisitDetail, VisitSummary
+from eqvisit.services.dto import (
+    LearnerGroupRow,
+    PanelMemberRow,
+    SessionRow,
+    VisitDetail,
+    VisitSummary,
+)
 from eqvisit.services.mapping import provider_row, session_row, user_row
 from eqvisit.storage.changes import ChangeRecorder
 from eqvisit.storage.models import (
@@ -24,7 +30,14 @@ from eqvisit.storage.models import (
     VisitSite,
     VisitTrigger,
 )
-from eqvisit.storage.repositories import intelligence, providers, templates, users, visits
+from eqvisit.storage.repositories import (
+    intelligence,
+    providers,
+    templates,
+    users,
+    visit_links,
+    visits,
+)
 from eqvisit.storage.unit_of_work import UnitOfWork
 
 EDITABLE_VISIT_FIELDS = frozenset(
@@ -81,13 +94,13 @@ class VisitService:
     def list_visits(self, statuses: Sequence[VisitStatus] = ()) -> list[VisitSummary]:
         with self._context.store.unit_of_work() as uow:
             return [
-                _summary(visit, name, code)
+                visit_summary(visit, name, code)
                 for visit, name, code in visits.list_with_provider(uow.session, statuses)
             ]
 
     def get(self, visit_id: str) -> VisitDetail:
         with self._context.store.unit_of_work() as uow:
-            return _detail(uow, visit_id)
+            return visit_detail(uow, visit_id)
 
     def create(self, draft: VisitDraft) -> VisitDetail:
         title = check_text(draft.title, "title", max_length=200, required=True)
@@ -116,11 +129,19 @@ class VisitService:
                 self._add_site(uow, recorder, visit.id, site_id)
             for item_id in draft.trigger_ids:
                 self._add_trigger(uow, recorder, visit.id, item_id)
-            detail = _detail(uow, visit.id)
+            detail = visit_detail(uow, visit.id)
             uow.commit()
             return detail
 
-    def update(self, visit_id: str, changes: Mapping[str, Any]) -> VisitDetail:
+    def update(
+        self,
+        visit_id: str,
+        changes: Mapping[str, Any],
+        *,
+        site_ids: Sequence[str] | None = None,
+        trigger_ids: Sequence[str] | None = None,
+    ) -> VisitDetail:
+        """Edit the visit's fields and, when given, its sites and triggers: one action."""
         unknown = set(changes) - EDITABLE_VISIT_FIELDS
         if unknown:
             raise InvalidValue(", ".join(sorted(unknown)), "cannot be edited this way")
@@ -139,7 +160,12 @@ class VisitService:
             changed = {k: v for k, v in values.items() if getattr(visit, k) != v}
             if changed:
                 recorder.write(visit, changed, visit_scope(visit_id))
-            detail = _detail(uow, visit_id)
+            if site_ids is not None:
+                self._replace_sites(uow, recorder, visit_id, site_ids)
+            if trigger_ids is not None:
+                self._replace_triggers(uow, recorder, visit_id, trigger_ids)
+            uow.session.flush()
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -149,7 +175,7 @@ class VisitService:
             visit = _require(uow, visit_id)
             check_transition(visit.status, VisitStatus(status))
             recorder.write(visit, {"status": VisitStatus(status)}, visit_scope(visit_id))
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -169,7 +195,7 @@ class VisitService:
             else:
                 recorder.write(existing, fields, visit_scope(visit_id))
             uow.session.flush()
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -180,7 +206,7 @@ class VisitService:
                 raise NotFound("panel member", user_id)
             recorder.write(member, {"deleted_at": utc_now()}, visit_scope(visit_id))
             uow.session.flush()
-            detail = _detail(uow, visit_id)
+            detail = visit_detail(uow, visit_id)
             uow.commit()
             return detail
 
@@ -247,6 +273,83 @@ class VisitService:
             uow.commit()
             return row
 
+    def set_sites(self, visit_id: str, site_ids: Sequence[str]) -> VisitDetail:
+        """Make the visit cover exactly ``site_ids`` (sites no longer wanted are soft-deleted)."""
+        return self.update(visit_id, {}, site_ids=site_ids)
+
+    def set_triggers(self, visit_id: str, item_ids: Sequence[str]) -> VisitDetail:
+        """Make exactly ``item_ids`` the intelligence items that triggered the visit."""
+        return self.update(visit_id, {}, trigger_ids=item_ids)
+
+    def _replace_sites(
+        self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, site_ids: Sequence[str]
+    ) -> None:
+        current = {site.id for site in visits.sites(uow.session, visit_id)}
+        wanted = list(dict.fromkeys(site_ids))
+        for site_id in wanted:
+            if site_id not in current and providers.get(uow.session, site_id) is None:
+                raise NotFound("site", site_id)
+        self._set_links(uow, recorder, visit_id, VisitSite, "provider_id", current, wanted)
+
+    def _replace_triggers(
+        self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, item_ids: Sequence[str]
+    ) -> None:
+        current = {t.intelligence_item_id for t in visits.triggers(uow.session, visit_id)}
+        wanted = list(dict.fromkeys(item_ids))
+        known = {i.id for i in intelligence.get_many(uow.session, wanted)}
+        for item_id in wanted:
+            if item_id not in known:
+                raise NotFound("intelligence item", item_id)
+        self._set_links(
+            uow, recorder, visit_id, VisitTrigger, "intelligence_item_id", current, wanted
+        )
+
+    @staticmethod
+    def _set_links(
+        uow: UnitOfWork,
+        recorder: ChangeRecorder,
+        visit_id: str,
+        model: type[VisitSite] | type[VisitTrigger],
+        target: str,
+        current: set[str],
+        wanted: Sequence[str],
+    ) -> None:
+        scope = visit_scope(visit_id)
+        table = model.__tablename__
+        for target_id in current - set(wanted):
+            link = visit_links.get_any(uow.session, model, natural_id(table, visit_id, target_id))
+            if link is not None:
+                recorder.write(link, {"deleted_at": utc_now()}, scope)
+        for target_id in dict.fromkeys(wanted):
+            if target_id in current:
+                continue
+            link_id = natural_id(table, visit_id, target_id)
+            existing = visit_links.get_any(uow.session, model, link_id)
+            if existing is not None:
+                recorder.write(existing, {"deleted_at": None}, scope)
+            else:
+                recorder.create(model(id=link_id), {"visit_id": visit_id, target: target_id}, scope)
+
+    def remove_session(self, session_id: str) -> VisitDetail:
+        """Take a session off the agenda (soft delete, so the removal syncs)."""
+        with self._context.action() as (uow, recorder):
+            agenda_item = visits.get_session(uow.session, session_id)
+            if agenda_item is None:
+                raise NotFound("session", session_id)
+            visit_id = agenda_item.visit_id
+            recorder.write(agenda_item, {"deleted_at": utc_now()}, visit_scope(visit_id))
+            uow.session.flush()
+            detail = visit_detail(uow, visit_id)
+            uow.commit()
+            return detail
+
+    def learner_groups(self) -> list[LearnerGroupRow]:
+        with self._context.store.unit_of_work() as uow:
+            return [
+                LearnerGroupRow(g.id, g.profession, g.programme, g.grade)
+                for g in visit_links.learner_groups(uow.session)
+            ]
+
     def _add_site(
         self, uow: UnitOfWork, recorder: ChangeRecorder, visit_id: str, site_id: str
     ) -> None:
@@ -277,7 +380,7 @@ def _require(uow: UnitOfWork, visit_id: str) -> Visit:
     return visit
 
 
-def _summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSummary:
+def visit_summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSummary:
     return VisitSummary(
         id=visit.id,
         title=visit.title,
@@ -291,7 +394,8 @@ def _summary(visit: Visit, provider_name: str, provider_code: str) -> VisitSumma
     )
 
 
-def _detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
+def visit_detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
+    """The visit with its sites, triggers, panel and agenda, read inside ``uow``."""
     session = uow.session
     visit = _require(uow, visit_id)
     provider = providers.get(session, visit.provider_id)
@@ -299,7 +403,7 @@ def _detail(uow: UnitOfWork, visit_id: str) -> VisitDetail:
     agenda = visits.sessions(session, visit_id)
     interviewers = visits.interviewer_ids(session, [s.id for s in agenda])
     return VisitDetail(
-        summary=_summary(visit, provider.name, provider.ods_code),
+        summary=visit_summary(visit, provider.name, provider.ods_code),
         programme_group=visit.programme_group,
         reason=visit.reason,
         executive_summary=visit.executive_summary,

@@ -1,16 +1,24 @@
-"""The main window: navigation (Providers, Visits, Sync), pages, and a status bar for sync state."""
+"""The main window: navigation (Providers, Visits, Sync), pages, a status bar, menus, layout.
+
+The status bar shows sync state (offline / online, changes waiting, last sync, conflicts), a busy
+indicator while the worker runs, and the signed-in user and profile. The View menu switches the
+high-contrast theme and scales fonts; the layout (geometry, splitters, section) is remembered per
+profile in ``window.ini``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSplitter,
     QStackedWidget,
 )
@@ -19,7 +27,15 @@ from eqvisit import __version__
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
 from eqvisit.ui.sync_page import SyncPage
-from eqvisit.ui.visits_page import VisitsPage
+from eqvisit.ui.theme import (
+    SCALE_STEP,
+    Appearance,
+    ThemeManager,
+    load_appearance,
+    save_appearance,
+    settings_for,
+)
+from eqvisit.ui.visits_page import VisitServices, VisitsPage
 from eqvisit.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -28,6 +44,7 @@ if TYPE_CHECKING:
     from eqvisit.services.dto import SyncStatus
 
 STATUS_REFRESH_MS = 5_000
+SECTIONS = ("Providers", "Visits", "Sync", "Reports")
 
 
 class MainWindow(QMainWindow):
@@ -38,40 +55,67 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.setWindowTitle("eqvisit")
         self.setObjectName("mainWindow")
-        self.resize(1200, 760)
+        self.setAccessibleName("eqvisit")
+        self.resize(1280, 800)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.theme = ThemeManager(app)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName("Sections")
-        self.navigation.addItems(["Providers", "Visits", "Sync", "Reports"])
+        self.navigation.addItems(list(SECTIONS))
         self.navigation.setMaximumWidth(180)
 
         self.providers_page = ProvidersPage(services.providers, worker)
-        self.visits_page = VisitsPage(services.visits, worker)
+        self.visits_page = VisitsPage(
+            VisitServices(
+                services.visits,
+                services.providers,
+                services.users,
+                services.templates,
+                services.briefing,
+            ),
+            worker,
+        )
         self.sync_page = SyncPage(services.sync, worker)
         self.report_page = ReportPage(services.reports, services.visits, services.exports, worker)
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
+        self.sync_page.progress.connect(self._show_progress)
+        self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
         for page in (self.providers_page, self.visits_page, self.sync_page, self.report_page):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self._show_page)
 
-        splitter = QSplitter()
-        splitter.addWidget(self.navigation)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([160, 1040])
-        self.setCentralWidget(splitter)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.navigation)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([160, 1120])
+        self.setCentralWidget(self.splitter)
 
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncState")
+        self.sync_label.setAccessibleName("Sync state")
+        self.busy = QProgressBar()
+        self.busy.setObjectName("busyIndicator")
+        self.busy.setAccessibleName("Working in the background")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
         self.user_label = QLabel()
         self.user_label.setObjectName("signedInUser")
+        self.user_label.setAccessibleName("Signed-in user and profile")
         self.statusBar().addWidget(self.sync_label, 1)
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.user_label)
+        worker.busy_changed.connect(self.busy.setVisible)
         self._build_menus()
 
         self._status_timer = QTimer(self)
@@ -79,37 +123,90 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self._restore_layout()
-        self.navigation.setCurrentRow(0)
-        self.providers_page.run_search()
+        self.providers_page.refresh()
         self.visits_page.refresh()
         self.refresh_status()
         if services.sync.connection() is not None:
             self._sync_state = "Connecting…"
             QTimer.singleShot(0, self.sync_page.sync_now)
 
+    # -- menus ------------------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(
+            self._action("&New visit…", lambda: self.plan_visit(""), QKeySequence.StandardKey.New)
+        )
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         go_menu = self.menuBar().addMenu("&Go")
-        for row, (name, key) in enumerate(
-            (("&Providers", "Ctrl+1"), ("&Visits", "Ctrl+2"), ("&Sync", "Ctrl+3"))
-        ):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(lambda _checked=False, r=row: self.navigation.setCurrentRow(r))
-            go_menu.addAction(action)
+        for row, name in enumerate(SECTIONS):
+            go_menu.addAction(
+                self._action(
+                    f"&{name}",
+                    lambda _checked=False, r=row: self.navigation.setCurrentRow(r),
+                    f"Ctrl+{row + 1}",
+                )
+            )
+        go_menu.addAction(self._action("Sync &now", self.sync_page.sync_now, "F5"))
+        view_menu = self.menuBar().addMenu("&View")
+        self.contrast_action = self._action("&High contrast", self._toggle_contrast, "Ctrl+Shift+H")
+        self.contrast_action.setCheckable(True)
+        view_menu.addAction(self.contrast_action)
+        view_menu.addAction(
+            self._action("&Larger text", lambda: self.scale_text(SCALE_STEP), "Ctrl+=")
+        )
+        view_menu.addAction(
+            self._action("&Smaller text", lambda: self.scale_text(-SCALE_STEP), "Ctrl+-")
+        )
+        view_menu.addAction(self._action("&Normal text size", self._reset_text, "Ctrl+0"))
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About eqvisit", self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        help_menu.addAction(self._action("&About eqvisit", self.show_about))
+
+    # -- navigation -------------------------------------------------------------------------
 
     def _show_page(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
         if row == 0:
             self.providers_page.search_box.setFocus()
+        elif row == 1:
+            self.visits_page.table.setFocus()
+
+    def plan_visit(self, provider_id: str) -> None:
+        """Open the new-visit dialog (for ``provider_id`` when given) on the Visits page."""
+        self.navigation.setCurrentRow(1)
+        self.visits_page.new_visit(provider_id or None)
+
+    # -- appearance -------------------------------------------------------------------------
+
+    def apply_appearance(self, appearance: Appearance) -> None:
+        self.theme.apply(appearance)
+        self.contrast_action.setChecked(appearance.high_contrast)
+        save_appearance(settings_for(self._paths.config_dir), appearance)
+
+    def _toggle_contrast(self) -> None:
+        current = self.theme.current
+        self.apply_appearance(Appearance(not current.high_contrast, current.font_scale))
+
+    def scale_text(self, step: float) -> None:
+        self.apply_appearance(self.theme.current.scaled(step))
+
+    def _reset_text(self) -> None:
+        self.apply_appearance(Appearance(self.theme.current.high_contrast, 1.0))
+
+    # -- status -----------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
         self.worker.submit(self._services.sync_status.status, self._show_status)
@@ -118,14 +215,17 @@ class MainWindow(QMainWindow):
         self._sync_state = text
         self.refresh_status()
 
+    def _show_progress(self, text: str) -> None:
+        self.sync_label.setText(f"Syncing… {text}")
+
     def _after_sync(self) -> None:
-        self.providers_page.run_search()
+        self.providers_page.refresh()
         self.visits_page.refresh()
 
     def _show_status(self, status: SyncStatus) -> None:
         parts = [self._sync_state, f"{status.pending} changes waiting"]
         if status.open_conflicts:
-            parts.append(f"{status.open_conflicts} conflicts")
+            parts.append(f"{status.open_conflicts} conflicts to review")
         if status.rejected:
             parts.append(f"{status.rejected} refused")
         self.sync_label.setText(" · ".join(parts))
@@ -142,14 +242,38 @@ class MainWindow(QMainWindow):
             f"Data: {self._paths.data_dir}",
         )
 
+    # -- layout -----------------------------------------------------------------------------
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {
+            "main": self.splitter,
+            "providers": self.providers_page.splitter,
+            "visits": self.visits_page.splitter,
+        }
+
     def _restore_layout(self) -> None:
-        settings = QSettings(str(self._paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        settings = settings_for(self._paths.config_dir)
         geometry = settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        for name, splitter in self._splitters().items():
+            state = settings.value(f"splitters/{name}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+        try:
+            section = int(str(settings.value("section", 0)))
+        except ValueError:
+            section = 0
+        self.navigation.setCurrentRow(section if 0 <= section < len(SECTIONS) else 0)
+        self.theme.apply(load_appearance(settings))
+        self.contrast_action.setChecked(self.theme.current.high_contrast)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        settings = QSettings(str(self._paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        settings = settings_for(self._paths.config_dir)
         settings.setValue("geometry", self.saveGeometry())
+        for name, splitter in self._splitters().items():
+            settings.setValue(f"splitters/{name}", splitter.saveState())
+        settings.setValue("section", self.navigation.currentRow())
+        settings.sync()
         self._status_timer.stop()
         super().closeEvent(event)

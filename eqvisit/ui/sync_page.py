@@ -32,10 +32,11 @@ SYNC_INTERVAL_MS = 5 * 60 * 1000
 
 
 class SyncPage(QWidget):
-    """Emits ``state_changed(text)`` for the status bar after every attempt."""
+    """Emits ``state_changed(text)`` for the status bar after every attempt, and ``progress``."""
 
     state_changed = Signal(str)
     synced = Signal()
+    progress = Signal(str)  # emitted on the worker thread; Qt queues it to the UI thread
 
     def __init__(
         self, sync: SyncService, worker: Worker, interval_ms: int = SYNC_INTERVAL_MS
@@ -105,7 +106,10 @@ class SyncPage(QWidget):
         self._running = True
         self.sync_button.setEnabled(False)
         self.state_changed.emit("Syncing…")
-        self._worker.submit(self._sync.sync_once, self._on_synced, self._on_failed)
+        report_progress = self.progress.emit
+        self._worker.submit(
+            lambda: self._sync.sync_once(report_progress), self._on_synced, self._on_failed
+        )
 
     def _on_synced(self, report: SyncReport) -> None:
         self._running = False

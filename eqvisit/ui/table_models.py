@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from eqvisit.services.dto import ProviderRow, VisitSummary
+from eqvisit.services.dto import PanelMemberRow, ProviderRow, SessionRow, VisitSummary
 from eqvisit.ui.text import label
 
 RowT = TypeVar("RowT")
@@ -93,3 +93,45 @@ class VisitTableModel(DtoTableModel[VisitSummary]):
                 ("Status", lambda r: label(r.status)),
             ]
         )
+
+
+class PanelTableModel(DtoTableModel[PanelMemberRow]):
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                ("Name", lambda r: r.user.display_name),
+                ("Panel role", lambda r: label(r.panel_role)),
+                ("Organisation", lambda r: r.user.organisation or ""),
+            ]
+        )
+
+
+class SessionTableModel(DtoTableModel[SessionRow]):
+    """The agenda; ``names`` maps interviewer user ids to display names (set before rows)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        super().__init__(
+            [
+                ("Time", _session_time),
+                ("Session", lambda r: r.title),
+                ("Audience", lambda r: label(r.audience)),
+                ("Room", lambda r: r.room),
+                (
+                    "Interviewers",
+                    lambda r: ", ".join(self.names.get(i, "?") for i in r.interviewer_ids),
+                ),
+                (
+                    "Template",
+                    lambda r: f"{r.template_id} v{r.template_version}" if r.template_id else "",
+                ),
+            ]
+        )
+
+
+def _session_time(row: SessionRow) -> str:
+    if row.starts_at is None:
+        return ""
+    start = row.starts_at.astimezone().strftime("%a %d %b %H:%M")
+    end = row.ends_at.astimezone().strftime("%H:%M") if row.ends_at else ""
+    return f"{start}–{end}" if end else start

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnClause, Table, column, func, literal_column, or_, select, table, text
+from sqlalchemy import (
+    ColumnClause,
+    Table,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from eqvisit.domain.enums import OrgStatus, ProviderKind
+from eqvisit.domain.enums import NtsFlag, OrgStatus, ProviderKind
 from eqvisit.storage.models import IntelligenceItem, Provider
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -46,12 +58,22 @@ def fts_query(user_text: str) -> str | None:
     return " ".join(f'"{token}"*' for token in tokens)
 
 
+@dataclass(frozen=True)
+class ProviderFilter:
+    """What the provider list is narrowed to, besides the words typed (empty means any)."""
+
+    kinds: Sequence[ProviderKind] = ()
+    region_code: str | None = None
+    icb_code: str | None = None
+    status: OrgStatus | None = None
+    red_flags_only: bool = False
+
+
 def search(
     session: Session,
     query: str,
+    narrowed: ProviderFilter = ProviderFilter(),
     *,
-    kinds: Sequence[ProviderKind] = (),
-    status: OrgStatus | None = None,
     limit: int = 200,
 ) -> Sequence[Provider]:
     """Providers matching every word of ``query`` (name, ODS code, postcode, region, ICB)."""
@@ -64,12 +86,41 @@ def search(
         statement = statement.where(
             or_(_PROVIDER_ROWID.in_(matching), Provider.ods_code == query.strip().upper())
         )
-    if kinds:
-        statement = statement.where(Provider.kind.in_(list(kinds)))
-    if status is not None:
-        statement = statement.where(Provider.status == status)
+    if narrowed.kinds:
+        statement = statement.where(Provider.kind.in_(list(narrowed.kinds)))
+    if narrowed.region_code:
+        statement = statement.where(Provider.region_code == narrowed.region_code)
+    if narrowed.icb_code:
+        statement = statement.where(Provider.icb_code == narrowed.icb_code)
+    if narrowed.status is not None:
+        statement = statement.where(Provider.status == narrowed.status)
+    if narrowed.red_flags_only:
+        statement = statement.where(
+            exists().where(
+                IntelligenceItem.provider_id == Provider.id,
+                IntelligenceItem.flag == NtsFlag.RED,
+                IntelligenceItem.deleted_at.is_(None),
+            )
+        )
     statement = statement.order_by(Provider.name).limit(limit)
     return session.scalars(statement).all()
+
+
+def distinct_codes(session: Session) -> tuple[list[str], list[str]]:
+    """The region codes and ICB codes of live providers, sorted (for filter choices)."""
+    regions = session.scalars(
+        select(Provider.region_code)
+        .where(Provider.region_code.is_not(None), Provider.deleted_at.is_(None))
+        .distinct()
+        .order_by(Provider.region_code)
+    ).all()
+    icbs = session.scalars(
+        select(Provider.icb_code)
+        .where(Provider.icb_code.is_not(None), Provider.deleted_at.is_(None))
+        .distinct()
+        .order_by(Provider.icb_code)
+    ).all()
+    return [r for r in regions if r], [i for i in icbs if i]
 
 
 def count(session: Session) -> int:
@@ -94,7 +145,7 @@ def red_flag_counts(session: Session, provider_ids: Sequence[str]) -> dict[str, 
     rows = session.execute(
         select(IntelligenceItem.provider_id, func.count())
         .where(IntelligenceItem.provider_id.in_(list(provider_ids)))
-        .where(IntelligenceItem.flag == "red")
+        .where(IntelligenceItem.flag == NtsFlag.RED, IntelligenceItem.deleted_at.is_(None))
         .group_by(IntelligenceItem.provider_id)
     )
     return dict(rows.all())
