@@ -1,4 +1,4 @@
-"""``eqvisit report`` and ``eqvisit export-actions``: a visit's report PDF and its action plan."""
+"""``eqvisit report``, ``export-actions`` and ``briefing``: a visit's PDFs and its action plan."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ def run_export_actions(args: argparse.Namespace, paths: ProfilePaths) -> int:
     return 0
 
 
+def run_briefing(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    target = Path(args.out)
+    services = open_services(paths)
+    try:
+        services.briefing_report.save(args.visit_id, target)
+    finally:
+        services.close()
+    print(f"Wrote the briefing pack to {target}")
+    return 0
+
+
 def add_parsers(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -67,3 +78,9 @@ def add_parsers(
     export.add_argument("visit_id", metavar="VISIT_ID")
     export.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx")
     export.set_defaults(handler=run_export_actions)
+    briefing = commands.add_parser(
+        "briefing", parents=[common], help="write a visit's briefing pack as PDF"
+    )
+    briefing.add_argument("visit_id", metavar="VISIT_ID")
+    briefing.add_argument("--out", required=True, metavar="FILE.pdf")
+    briefing.set_defaults(handler=run_briefing)

@@ -79,7 +79,9 @@ class MainWindow(QMainWindow):
             worker,
         )
         self.sync_page = SyncPage(services.sync, worker)
-        self.report_page = ReportPage(services.reports, services.visits, services.exports, worker)
+        self.report_page = ReportPage(
+            services.reports, services.visits, services.exports, worker, services.briefing_report
+        )
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self.sync_page.progress.connect(self._show_progress)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from eqvisit.ui.messages import describe
 
 if TYPE_CHECKING:
+    from eqvisit.services.briefing_report import BriefingReportService
     from eqvisit.services.dto import VisitSummary
     from eqvisit.services.exports import ExportService, ExportSummary
     from eqvisit.services.reports import PreviewPages, ReportService, ReportVersionRow
@@ -56,6 +57,7 @@ class ReportPage(QWidget):
         visits: VisitService,
         exports: ExportService,
         worker: Worker,
+        briefing: BriefingReportService | None = None,
         *,
         ask_path: AskPath = _ask_save_path,
     ) -> None:
@@ -63,6 +65,7 @@ class ReportPage(QWidget):
         self._reports = reports
         self._visits = visits
         self._exports = exports
+        self._briefing = briefing
         self._worker = worker
         self._ask_path = ask_path
         self._shown_pages = 0
@@ -75,6 +78,10 @@ class ReportPage(QWidget):
         self.sign_off_button = self._button("&Sign off", "signOffReport", self.sign_off)
         self.save_button = self._button("Save &PDF…", "saveReport", self.save_pdf)
         self.export_button = self._button("&Export action plan…", "exportActions", self.export)
+        self.briefing_button = self._button(
+            "&Briefing pack PDF…", "saveBriefing", self.save_briefing
+        )
+        self.briefing_button.setVisible(briefing is not None)
         self.more_button = self._button("Show &more pages", "morePages", self._more_pages)
 
         self.versions = QListWidget()
@@ -102,6 +109,7 @@ class ReportPage(QWidget):
             self.sign_off_button,
             self.save_button,
             self.export_button,
+            self.briefing_button,
         ):
             buttons.addWidget(button)
         left = QWidget()
@@ -185,6 +193,23 @@ class ReportPage(QWidget):
             return
         self._worker.submit(
             lambda: self._exports.action_plan(visit_id, target), self._exported, self._failed
+        )
+
+    def save_briefing(self) -> None:
+        if self.visit_id is None:
+            return
+        path = self._ask_path(self, "Save the briefing pack", "briefing-pack.pdf", "PDF (*.pdf)")
+        if path:
+            self.save_briefing_to(Path(path))
+
+    def save_briefing_to(self, target: Path) -> None:
+        visit_id, briefing = self.visit_id, self._briefing
+        if visit_id is None or briefing is None:
+            return
+        self._worker.submit(
+            lambda: briefing.save(visit_id, target),
+            lambda _none: self.message.setText(f"Saved the briefing pack to {target}."),
+            self._failed,
         )
 
     def _exported(self, summary: ExportSummary) -> None:
@@ -306,7 +331,12 @@ class ReportPage(QWidget):
         self._set_enabled(visit=self.visit_id is not None, version=self.version is not None)
 
     def _set_enabled(self, *, visit: bool, version: bool) -> None:
-        for button in (self.generate_button, self.sign_off_button, self.export_button):
+        for button in (
+            self.generate_button,
+            self.sign_off_button,
+            self.export_button,
+            self.briefing_button,
+        ):
             button.setEnabled(visit)
         self.save_button.setEnabled(version)
         self.more_button.setEnabled(version)
