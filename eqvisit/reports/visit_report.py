@@ -177,7 +177,7 @@ def _outcome_table(table: OutcomeTable) -> list[Flowable]:
             ", ".join(f.standards),
             f.risk,
             f.owner,
-            _day(f.due_on) if f.due_on else "",
+            f"{f.due_on.day} {f.due_on:%b %Y}" if f.due_on else "",
         )
         for f in table.findings
     ]
@@ -187,6 +187,7 @@ def _outcome_table(table: OutcomeTable) -> list[Flowable]:
 def _lay_observations(data: ReportData) -> list[Flowable]:
     styles = stylesheet()
     story: list[Flowable] = [
+        CondPageBreak(45 * mm),
         Heading("Lay representatives' observations", 0),
         Paragraph(LAY_NOTE, styles["Note"]),
         Spacer(0, 4),
