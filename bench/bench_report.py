@@ -13,95 +13,38 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
+import sys
 import time
-from datetime import UTC, date, datetime
+from pathlib import Path
 
-from reportlab.lib.pagesizes import A4
 from reportlab.platypus import SimpleDocTemplate
 
-from eqvisit.reports.data import (
-    DomainSection,
-    OutcomeTable,
-    PanelEntry,
-    Provenance,
-    ReportData,
-    ReportFinding,
-    TriggerEntry,
-    report_digest,
-)
-from eqvisit.reports.layout import MARGIN
+from eqvisit.reports.data import Provenance, ReportData
+from eqvisit.reports.layout import page_geometry
 from eqvisit.reports.preview import page_count
 from eqvisit.reports.visit_report import render_visit_report, visit_report_story
 
-TABLES = (
-    ("IMR", "Immediate mandatory requirement", "Immediate mandatory requirements"),
-    ("MR", "Mandatory requirement", "Mandatory requirements"),
-    ("R", "Recommendation", "Recommendations"),
-)
+# The sample data of the renderer's tests (repo root on the path when run as a script).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.reports.sample_data import findings, provenance, report_data
+
 TEXT = (
     "Learners in the emergency department described gaps in senior supervision overnight, "
     "with handover at Ysbyty Gwynedd – Bangor often starting late and running past the shift."
 )
 
 
-def make_data(findings: int) -> tuple[ReportData, Provenance]:
-    rows = [
-        ReportFinding(
-            reference=f"{TABLES[i % 3][0]}{i // 3 + 1}",
-            kind=TABLES[i % 3][1],
-            text=f"{TEXT} ({i})",
-            required_actions="Submit the revised rota and a month of handover audits.",
-            standards=(f"{i % 6 + 1}.{i % 4 + 1}",),
-            domain_number=i % 6 + 1,
-            likelihood=i % 5 + 1,
-            consequence=(i * 2) % 5 + 1,
-            risk="12 – high",
-            owner="Director of Medical Education",
-            due_on=date(2027, 3, 1),
-        )
-        for i in range(findings)
-    ]
-    data = ReportData(
-        visit_id="bench",
-        title="Risk-based review",
-        provider_name="Betsi Cadwaladr University Health Board",
-        provider_code="7A1",
-        programme_group="Foundation",
-        visit_type="Risk based review",
-        region="North West",
-        visit_dates="7 December 2026",
-        report_date=date(2026, 12, 20),
-        background=TEXT * 3,
-        triggers=tuple(
-            TriggerEntry("NTS", "2026", f"Indicator {n}", "Red", TEXT) for n in range(6)
-        ),
-        flag_counts=(("red", 9), ("pink", 8), ("white", 70), ("green", 5)),
-        panel=tuple(PanelEntry("Panel member", f"Member {n}", "NHS England") for n in range(6)),
-        executive_summary="\n\n".join([TEXT] * 6),
-        domains=tuple(
-            DomainSection(n, f"Domain {n}", tuple(r for r in rows if r.domain_number == n))
-            for n in range(1, 7)
-        ),
-        good_practice=(),
-        outcome_tables=tuple(
-            OutcomeTable(title, tuple(r for r in rows if r.kind == kind))
-            for _p, kind, title in TABLES
-        ),
-        lay_observations=(),
-        risk_bands=(("low", 1, 3), ("moderate", 4, 6), ("high", 8, 12), ("extreme", 15, 25)),
-    )
-    provenance = Provenance(
-        1, "Draft", "bench", datetime(2026, 12, 20, tzinfo=UTC), "eqf-2024", (), report_digest(data)
-    )
-    return data, provenance
+def make_data(count: int) -> tuple[ReportData, Provenance]:
+    data = report_data(findings(count, text_for={n: f"{TEXT} ({n})" for n in range(count)}))
+    return data, provenance(data)
 
 
 def findings_for(pages: int) -> int:
     """How many findings make a report of about ``pages`` pages (pages grow linearly)."""
-    low = page_count(render_visit_report(*make_data(10), draft=True, invariant=True))
-    high = page_count(render_visit_report(*make_data(110), draft=True, invariant=True))
-    per_page = 100 / max(high - low, 1)
-    return max(1, round(10 + (pages - low) * per_page))
+    low = page_count(render_visit_report(*make_data(30), draft=True, invariant=True))
+    high = page_count(render_visit_report(*make_data(330), draft=True, invariant=True))
+    per_page = 300 / max(high - low, 1)
+    return max(1, round(30 + (pages - low) * per_page))
 
 
 def ours(data: ReportData, provenance: Provenance) -> bytes:
@@ -110,15 +53,7 @@ def ours(data: ReportData, provenance: Provenance) -> bytes:
 
 def bare(data: ReportData, provenance: Provenance) -> bytes:
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        invariant=1,
-    )
+    document = SimpleDocTemplate(buffer, **page_geometry(), invariant=1)
     document.build(visit_report_story(data, provenance, draft=True))
     return buffer.getvalue()
 

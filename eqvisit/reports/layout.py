@@ -33,6 +33,17 @@ MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 
+def page_geometry() -> dict[str, Any]:
+    """A4 with our margins, as keyword arguments of a ReportLab document template."""
+    return {
+        "pagesize": A4,
+        "leftMargin": MARGIN,
+        "rightMargin": MARGIN,
+        "topMargin": MARGIN,
+        "bottomMargin": MARGIN,
+    }
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What the PDF says about itself (metadata) and prints on every page."""
@@ -112,11 +123,7 @@ class ReportDocument(BaseDocTemplate):
     def __init__(self, buffer: io.BytesIO, info: DocumentInfo, *, invariant: bool) -> None:
         super().__init__(
             buffer,
-            pagesize=A4,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=MARGIN,
-            bottomMargin=MARGIN,
+            **page_geometry(),
             title=info.title,
             author=info.author,
             subject=info.subject,

@@ -59,5 +59,5 @@ def test_briefing_command(demo: Services, profile: ProfilePaths, tmp_path: Path)
         == 0
     )
     assert "Briefing pack" in pdf_text(target.read_bytes())
-    with pytest.raises(InvalidValue, match="must end in .pdf"):
+    with pytest.raises(InvalidValue, match=r"must end in \.pdf"):
         demo.briefing_report.save(visit.id, tmp_path / "briefing.txt")

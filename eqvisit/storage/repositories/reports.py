@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from eqvisit.storage.models import (
     IntelligenceItem,
     ReportVersion,
 )
+
+T = TypeVar("T")
 
 
 def versions(session: Session, visit_id: str) -> Sequence[ReportVersion]:
@@ -51,10 +53,7 @@ def actions_for_visit(session: Session, visit_id: str) -> dict[str, list[ActionI
         .where(Finding.visit_id == visit_id, ActionItem.deleted_at.is_(None))
         .order_by(ActionItem.created_at)
     ).all()
-    grouped: dict[str, list[ActionItem]] = defaultdict(list)
-    for action in rows:
-        grouped[action.finding_id].append(action)
-    return grouped
+    return _grouped(rows, lambda action: action.finding_id)
 
 
 def history_for_visit(session: Session, visit_id: str) -> dict[str, list[ActionStatusChange]]:
@@ -66,9 +65,13 @@ def history_for_visit(session: Session, visit_id: str) -> dict[str, list[ActionS
         .where(Finding.visit_id == visit_id, ActionStatusChange.deleted_at.is_(None))
         .order_by(ActionStatusChange.changed_at)
     ).all()
-    grouped: dict[str, list[ActionStatusChange]] = defaultdict(list)
-    for change in rows:
-        grouped[change.action_item_id].append(change)
+    return _grouped(rows, lambda change: change.action_item_id)
+
+
+def _grouped(rows: Sequence[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    grouped: dict[str, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
     return grouped
 
 
