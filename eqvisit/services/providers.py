@@ -49,9 +49,20 @@ class ProviderService:
         """
         narrowed = narrowed or ProviderFilter(kinds=kinds, status=status)
         with self._context.store.unit_of_work() as uow:
-            found = providers.search(uow.session, query, narrowed, limit=limit)
-            flags = providers.red_flag_counts(uow.session, [p.id for p in found])
-            return [provider_row(p, flags.get(p.id, 0)) for p in found]
+            return [
+                ProviderRow(
+                    id=row.id,
+                    ods_code=row.ods_code,
+                    name=row.name,
+                    kind=row.kind,
+                    region_code=row.region_code,
+                    icb_code=row.icb_code,
+                    postcode=row.postcode,
+                    status=row.status,
+                    red_flags=row.red_flags,
+                )
+                for row in providers.search(uow.session, query, narrowed, limit=limit)
+            ]
 
     def filter_choices(self) -> ProviderFilterChoices:
         with self._context.store.unit_of_work() as uow:

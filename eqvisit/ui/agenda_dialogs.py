@@ -6,7 +6,7 @@ the service on the worker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,23 @@ def _buttons(dialog: QDialog, save_name: str) -> QDialogButtonBox:
     return buttons
 
 
+def _lay_out(
+    dialog: QDialog,
+    form: QFormLayout,
+    buttons: QDialogButtonBox,
+    on_ok: Callable[[], None],
+    message: QLabel | None = None,
+) -> None:
+    """The form, an optional message line, then the buttons; OK calls ``on_ok``."""
+    name_fields(form)
+    buttons.accepted.connect(on_ok)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    if message is not None:
+        layout.addWidget(message)
+    layout.addWidget(buttons)
+
+
 def name_fields(form: QFormLayout) -> None:
     """Each label's mnemonic moves focus to its field; the field takes the label as its name."""
     for row in range(form.rowCount()):
@@ -79,15 +96,10 @@ class PanelMemberDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Person", self.user_combo)
         form.addRow("Panel &role", self.role_combo)
-        name_fields(form)
-        buttons = _buttons(self, "Add to the panel")
-        buttons.accepted.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        _lay_out(self, form, _buttons(self, "Add to the panel"), self.accept)
 
     def choice(self) -> tuple[str, PanelRole]:
-        return self.user_combo.currentData(), self.role_combo.currentData()
+        return self.user_combo.currentData(), PanelRole(self.role_combo.currentData())
 
 
 class SessionDialog(QDialog):
@@ -156,19 +168,13 @@ class SessionDialog(QDialog):
         form.addRow("&Room", self.room_edit)
         form.addRow("&Interviewers", self.interviewers)
         form.addRow("Tem&plate", self.template_combo)
-        name_fields(form)
-        buttons = _buttons(self, "Add the session")
-        buttons.accepted.connect(self._try_accept)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        _lay_out(self, form, _buttons(self, "Add the session"), self._try_accept, self.message)
 
     def draft(self) -> SessionDraft:
         template = self.template_combo.currentData()
         return SessionDraft(
             title=self.title_edit.text().strip(),
-            audience=self.audience_combo.currentData(),
+            audience=Audience(self.audience_combo.currentData()),
             starts_at=_utc(self.starts_at.dateTime()),
             ends_at=_utc(self.ends_at.dateTime()),
             room=self.room_edit.text().strip(),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 from eqvisit.ui.main_window import MainWindow
-from eqvisit.ui.worker import Worker
+from eqvisit.ui.worker import Worker, settle_heap
 
 if TYPE_CHECKING:
     from eqvisit.app_services import Services
@@ -22,6 +22,7 @@ def run_app(services: Services, paths: ProfilePaths, argv: list[str]) -> int:
     worker = Worker()
     window = MainWindow(services, paths, worker)
     window.show()
+    settle_heap()
     try:
         return app.exec()
     finally:

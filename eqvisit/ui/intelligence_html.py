@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from eqvisit.domain.enums import NtsFlag
-from eqvisit.ui.text import label
+from eqvisit.ui.text import label, source_label
 from eqvisit.ui.theme import CQC_COLOURS, FLAG_COLOURS
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def groups_section(groups: Sequence[IntelligenceGroup]) -> str:
             else ""
         )
         parts.append(
-            f"<h4>{escape(label(group.source))} ({len(group.items)})</h4>"
+            f"<h4>{escape(source_label(group.source))} ({len(group.items)})</h4>"
             f"<table cellspacing='0' cellpadding='2'>{rows}</table>{more}"
         )
     return "".join(parts)

@@ -178,12 +178,13 @@ class ProvidersPage(QWidget):
         self.run_search()
 
     def current_filter(self) -> ProviderFilter:
-        kind: ProviderKind | None = self.kind_filter.currentData()
+        # Qt hands enum data back as plain strings: turn them back into the enums.
+        kind, status = self.kind_filter.currentData(), self.status_filter.currentData()
         return ProviderFilter(
-            kinds=(kind,) if kind is not None else (),
+            kinds=(ProviderKind(kind),) if kind else (),
             region_code=self.region_filter.currentData(),
             icb_code=self.icb_filter.currentData(),
-            status=self.status_filter.currentData(),
+            status=OrgStatus(status) if status else None,
             red_flags_only=self.red_flags_only.isChecked(),
         )
 

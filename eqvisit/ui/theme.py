@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from eqvisit.domain.enums import NtsFlag
 
 MIN_SCALE, MAX_SCALE, SCALE_STEP = 0.8, 2.0, 0.1
+BASE_FONT, BASE_PALETTE = "eqvisitBaseFont", "eqvisitBasePalette"
 
 # GMC's NTS outlier colours, with a text colour readable on each (WCAG AA contrast).
 FLAG_COLOURS: dict[NtsFlag, tuple[str, str]] = {
@@ -54,6 +55,10 @@ QPushButton:disabled { color: #9a9a9a; border-color: #9a9a9a; }
 QHeaderView::section { background: #000000; color: #ffffff; border: 1px solid #ffffff; }
 QTableView::item:selected, QListWidget::item:selected { background: #ffff00; color: #000000; }
 QMenuBar::item:selected, QMenu::item:selected { background: #ffff00; color: #000000; }
+QCheckBox::indicator, QListWidget::indicator {
+    width: 14px; height: 14px; border: 2px solid #ffffff; background: #000000;
+}
+QCheckBox::indicator:checked, QListWidget::indicator:checked { background: #ffff00; }
 *:focus { border: 3px solid #00ffff; }
 """
 
@@ -93,8 +98,13 @@ class ThemeManager:
 
     def __init__(self, app: QApplication) -> None:
         self._app = app
-        self._base_font = QFont(app.font())
-        self._base_palette = QPalette(app.palette())
+        # The first manager records the application's own font and palette, so a later window
+        # (or a test) scales from the original, not from an already scaled font.
+        if app.property(BASE_FONT) is None:
+            app.setProperty(BASE_FONT, QFont(app.font()))
+            app.setProperty(BASE_PALETTE, QPalette(app.palette()))
+        self._base_font = QFont(app.property(BASE_FONT))
+        self._base_palette = QPalette(app.property(BASE_PALETTE))
         self.current = Appearance()
 
     def apply(self, appearance: Appearance) -> None:

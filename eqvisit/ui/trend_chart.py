@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from eqvisit.ui.text import label
+from eqvisit.ui.text import source_label
 
 if TYPE_CHECKING:
     from eqvisit.services.briefing_dto import TrendSeries
@@ -28,7 +28,7 @@ def describe_series(series: TrendSeries) -> str:
         + (f" ({p.red_flags} red)" if p.red_flags else "")
         for p in series.points
     )
-    return f"{series.indicator} ({label(series.source)}) by year — {figures}"
+    return f"{series.indicator} ({source_label(series.source)}) by year — {figures}"
 
 
 class TrendPlot(QWidget):
@@ -50,7 +50,7 @@ class TrendPlot(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         text_colour = self.palette().windowText().color()
-        area = QRectF(self.rect()).adjusted(MARGIN, 12, -16, -MARGIN)
+        area = QRectF(self.rect()).adjusted(MARGIN, 26, -24, -MARGIN)
         painter.setPen(QPen(text_colour, 1))
         painter.drawLine(area.bottomLeft(), area.bottomRight())
         painter.drawLine(area.bottomLeft(), area.topLeft())
@@ -107,7 +107,7 @@ class TrendChart(QWidget):
         self.picker.blockSignals(True)
         self.picker.clear()
         for item in self._series:
-            self.picker.addItem(f"{item.indicator} ({label(item.source)})")
+            self.picker.addItem(f"{item.indicator} ({source_label(item.source)})")
         self.picker.blockSignals(False)
         self.picker.setEnabled(bool(self._series))
         # Open on the indicator with the most red flags lately: what a reader looks for first.

@@ -285,7 +285,7 @@ class VisitDialog(QDialog):
         programme = self.programme_edit.text().strip()
         return VisitForm(
             provider_id=self.provider_id or "",
-            visit_type=self.type_combo.currentData(),
+            visit_type=VisitType(self.type_combo.currentData()),
             title=self.title_edit.text().strip(),
             programme_group=programme or None,
             starts_on=_to_date(self.starts_on, self.starts_set),

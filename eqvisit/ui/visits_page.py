@@ -75,9 +75,10 @@ class VisitFilterModel(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filter(self, status: VisitStatus | None, text: str) -> None:
+        self.beginFilterChange()
         self.status = status
         self.words = text.lower().split()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
@@ -87,7 +88,7 @@ class VisitFilterModel(QSortFilterProxyModel):
         )
         if row is None:
             return False
-        if self.status is not None and row.status is not self.status:
+        if self.status is not None and row.status != self.status:
             return False
         haystack = f"{row.title} {row.provider_name} {row.provider_code}".lower()
         return all(word in haystack for word in self.words)
@@ -222,20 +223,22 @@ class VisitsPage(QWidget):
         actions.addStretch(1)
         right_layout.addLayout(actions)
         right_layout.addWidget(self.detail, 2)
-        right_layout.addWidget(QLabel("Panel"))
-        right_layout.addWidget(self.panel_table, 1)
-        panel_buttons = QHBoxLayout()
-        panel_buttons.addWidget(self.add_member_button)
-        panel_buttons.addWidget(self.remove_member_button)
-        panel_buttons.addStretch(1)
-        right_layout.addLayout(panel_buttons)
-        right_layout.addWidget(QLabel("Agenda"))
-        right_layout.addWidget(self.session_table, 2)
-        agenda_buttons = QHBoxLayout()
-        agenda_buttons.addWidget(self.add_session_button)
-        agenda_buttons.addWidget(self.remove_session_button)
-        agenda_buttons.addStretch(1)
-        right_layout.addLayout(agenda_buttons)
+        for title, table, buttons, stretch in (
+            ("Panel", self.panel_table, (self.add_member_button, self.remove_member_button), 1),
+            (
+                "Agenda",
+                self.session_table,
+                (self.add_session_button, self.remove_session_button),
+                2,
+            ),
+        ):
+            right_layout.addWidget(QLabel(title))
+            right_layout.addWidget(table, stretch)
+            row = QHBoxLayout()
+            for button in buttons:
+                row.addWidget(button)
+            row.addStretch(1)
+            right_layout.addLayout(row)
         controls = QHBoxLayout()
         status_caption = QLabel("S&tatus:")
         status_caption.setBuddy(self.status_combo)
@@ -268,7 +271,8 @@ class VisitsPage(QWidget):
         self.session_model.names = self._names
 
     def _apply_filter(self) -> None:
-        self.proxy.set_filter(self.filter_status.currentData(), self.filter_text.text())
+        status = self.filter_status.currentData()
+        self.proxy.set_filter(VisitStatus(status) if status else None, self.filter_text.text())
 
     def _show_list(self, rows: list[VisitSummary]) -> None:
         chosen = self._current.summary.id if self._current else None
@@ -478,7 +482,7 @@ class VisitsPage(QWidget):
         if self._current is None:
             return
         visit_id = self._current.summary.id
-        status: VisitStatus = self.status_combo.currentData()
+        status = VisitStatus(self.status_combo.currentData())
         self.transition_message.clear()
         self._worker.submit(
             lambda: self._visits.transition(visit_id, status), self._on_moved, self._failed

@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from eqvisit.app_services import Services
 from eqvisit.paths import ProfilePaths
 from eqvisit.ui.main_window import MainWindow
+from eqvisit.ui.theme import Appearance
 from eqvisit.ui.worker import Worker
 
 
@@ -22,5 +23,6 @@ def window(qtbot, demo: Services, profile: ProfilePaths) -> Iterator[MainWindow]
     qtbot.addWidget(main_window)
     main_window.show()
     yield main_window
+    main_window.theme.apply(Appearance())  # the theme is application-wide: leave it as found
     main_window.close()
     worker.shutdown()

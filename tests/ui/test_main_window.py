@@ -4,7 +4,12 @@ from PySide6.QtCore import Qt
 
 from eqvisit.domain.enums import VisitStatus
 from eqvisit.ui.main_window import MainWindow
-from eqvisit.ui.table_models import ProviderTableModel, VisitTableModel
+from eqvisit.ui.table_models import (
+    PanelTableModel,
+    ProviderTableModel,
+    SessionTableModel,
+    VisitTableModel,
+)
 
 
 def wait_idle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -65,12 +70,22 @@ def test_an_allowed_transition_moves_the_visit(qtbot, window: MainWindow) -> Non
 
 def test_item_models_pass_qtmodeltester(qtmodeltester, qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     wait_idle(qtbot, window)
-    window.visits_page.refresh()
-    wait_idle(qtbot, window)
-    for model in (window.providers_page.model, window.visits_page.model):
+    window.navigation.setCurrentRow(1)
+    page = window.visits_page
+    qtbot.waitUntil(lambda: page.session_model.rowCount() > 0, timeout=5_000)
+    assert page.panel_model.rowCount() > 0 and window.providers_page.model.rowCount() > 0
+    page.filter_text.setText("review")
+    for model in (
+        window.providers_page.model,
+        window.providers_page.table.model(),
+        page.model,
+        page.proxy,
+        page.panel_model,
+        page.session_model,
+    ):
         qtmodeltester.check(model, force_py=True)
-    qtmodeltester.check(ProviderTableModel(), force_py=True)
-    qtmodeltester.check(VisitTableModel(), force_py=True)
+    for empty in (ProviderTableModel(), VisitTableModel(), PanelTableModel(), SessionTableModel()):
+        qtmodeltester.check(empty, force_py=True)
 
 
 def test_keyboard_shortcuts_switch_sections(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

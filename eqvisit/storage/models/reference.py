@@ -43,7 +43,11 @@ class Provider(SyncedRecord, Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
 
-    __table_args__ = (Index("ix_providers_kind_region", "kind", "region_code"),)
+    __table_args__ = (
+        Index("ix_providers_kind_region", "kind", "region_code"),
+        # The provider list is ordered by name (first 200): browsing needs no sort of 30,000 rows.
+        Index("ix_providers_name", "name"),
+    )
 
 
 class LearnerGroup(SyncedRecord, Base):

@@ -1,7 +1,7 @@
 """issued report versions (PDF bytes and SHA-256), never changed or deleted
 
 Revision ID: 0006_reports
-Revises: 0005
+Revises: 0006_ui
 Create Date: 2026-11-23 01:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_reports"
-down_revision = "0005"
+down_revision = "0006_ui"
 branch_labels = None
 depends_on = None
 
