@@ -18,21 +18,15 @@ which is the fixed cost every sync pays. Target: ≤ 100 ms for a sync of 100 ch
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from harness import eqvisit_server, percentile, pg_schema
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from eqvisit.app_services import Services, open_services
@@ -47,7 +41,6 @@ from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.exchange import server_write
 
-REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
 TARGET_MS = 100.0
 NOTE = (
@@ -111,72 +104,6 @@ def seed_central(engine: Engine, background: int) -> str:
                 author_id=member.id,
             )
     return visit_id
-
-
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """A URL on a fresh schema of the PostgreSQL database at ``url``, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(url, isolation_level="AUTOCOMMIT")
-    with owner.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with owner.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def eqvisit_server(db_url: str, folder: Path) -> Iterator[str]:
-    """``eqvisit server`` in a child process on a free 127.0.0.1 port; stopped on the way out."""
-    port = free_port()
-    log_path = folder / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "eqvisit", "server", "--db", db_url),
-                *("--port", str(port), "--profile", str(folder / "server-profile")),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def timed_ms(action: Callable[[], object]) -> float:

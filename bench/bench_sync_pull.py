@@ -5,7 +5,8 @@ provider whose scope ``provider:<id>`` has ``--rows`` intelligence_items records
 bulk inserts into ``sv_change_log`` and ``sv_records`` that mirror what ``server_write`` writes,
 and a visit of that provider led by a quality lead. A real ``eqvisit server`` (uvicorn) runs in a
 child process on 127.0.0.1. A fresh laptop profile signs in as the lead, and one timed
-``SyncService.sync_once()`` pulls every scope over HTTP (pages of 2,000, gzip) and applies it.
+``SyncService.sync_once()`` pulls every scope over HTTP (pages of 5,000, gzip, the next page
+fetched while one is applied) and applies it.
 
 The baseline, in the same run, is raw ``sqlite3.executemany`` of the same rows into a fresh laptop
 store (same schema and pragmas: WAL, synchronous=FULL) in one transaction: the intelligence_items
@@ -22,23 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
-from sqlalchemy import Engine, Table, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from harness import eqvisit_server, pg_schema
+from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from eqvisit.app_services import open_services
@@ -51,13 +46,13 @@ from eqvisit.storage import models as m
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.storage.store import open_store
 from eqvisit.sync.client import SyncClient
+from eqvisit.sync.protocol import MAX_PULL_PAGE
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.exchange import SERVER_DEVICE
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 
-REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
 SEED_BATCH = 10_000
 INDICATORS = (
@@ -182,66 +177,6 @@ def seed_central(engine: Engine, rows: int) -> Seeded:
     return Seeded(provider_id, record_ids, created, time.perf_counter() - start)
 
 
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """A URL on a fresh schema of the PostgreSQL database at ``url``, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(url, isolation_level="AUTOCOMMIT")
-    with owner.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with owner.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def eqvisit_server(db_url: str, folder: Path) -> Iterator[str]:
-    """``eqvisit server`` in a child process on a free 127.0.0.1 port; stopped on the way out."""
-    port = free_port()
-    log_path = folder / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "eqvisit", "server", "--db", db_url),
-                *("--port", str(port), "--profile", str(folder / "server-profile")),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def time_pull(url: str, folder: Path) -> tuple[float, SyncReport, int]:
     """Sign a fresh laptop in as the lead and time one ``sync_once()``."""
     paths = resolve_profile(folder / "laptop").ensure()
@@ -268,7 +203,7 @@ def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
         fetched = after = 0
         start = time.perf_counter()
         while True:
-            page = client.pull(scope, after)
+            page = client.pull_page(scope, after, MAX_PULL_PAGE)
             fetched += len(page.changes)
             after = page.cursor
             if not page.more:

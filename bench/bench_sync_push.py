@@ -24,25 +24,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import child_server, free_port, percentile, pg_schema
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -52,13 +48,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     func,
     insert,
     select,
-    text,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -79,7 +72,6 @@ from eqvisit.sync.server.database import database_url, open_central_store
 from eqvisit.sync.server.exchange import server_write
 from eqvisit.sync.server.models import ChangeLogEntry
 
-REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
 RESPONSE_FIELDS = (
     "session_id",
@@ -249,62 +241,6 @@ def encode(batch: Sequence[Change]) -> bytes:
     return json.dumps(PushRequest(changes=list(batch)).model_dump(mode="json")).encode()
 
 
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """A URL on a fresh schema of the PostgreSQL database at ``url``, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(url, isolation_level="AUTOCOMMIT")
-    with owner.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with owner.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def child_server(command: list[str], folder: Path, name: str, port: int) -> Iterator[str]:
-    """A server child process on 127.0.0.1:``port``, up when /health or /push answers."""
-    log_path = folder / f"{name}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not start:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 # --- the load -----------------------------------------------------------------------------
 
 
@@ -389,12 +325,6 @@ def server_errors(log_path: Path) -> list[str]:
         line[:200] for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b", line)
     )
     return [f"{count} × {line}" for line, count in found.most_common(3)]
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -23,7 +25,7 @@ from eqvisit.services.credentials import Connection, CredentialStore
 from eqvisit.storage import sync_state
 from eqvisit.storage.models import OutboxChange
 from eqvisit.sync.client import DeviceRevoked, SyncClient
-from eqvisit.sync.protocol import MAX_PUSH_BATCH, Change
+from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Change
 from eqvisit.sync.server.app import create_app
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.transport import InProcessTransport
@@ -91,6 +93,7 @@ class SyncService:
         self._credentials = credentials
         self._client_factory = client_factory
         self._attachments = attachments
+        self._matched: dict[str, int] = {}
 
     def connection(self) -> Connection | None:
         return self._credentials.connection()
@@ -130,7 +133,7 @@ class SyncService:
     def _sync(self, client: SyncClient, say: Progress) -> SyncReport:
         granted = client.scopes()
         self._observe(granted.server_hlc)
-        pushed, accepted, rejected, reasons = self._push(client, say)
+        pushed, accepted, rejected, reasons, pushed_heads = self._push(client, say)
         uploads = (
             self._attachments.upload_pending(client) if self._attachments else TransferSummary()
         )
@@ -138,8 +141,15 @@ class SyncService:
         ordered = sorted(
             scopes, key=lambda s: (not s.startswith("reference"), not s.startswith("provider"), s)
         )
+        heads = {g.scope: g.head for g in granted.scopes}
+        for scope, seq in pushed_heads.items():  # our own changes moved these heads since
+            if scope in heads:
+                heads[scope] = max(heads[scope], seq)
+        with self._context.store.unit_of_work() as uow:
+            cursors = sync_state.cursors(uow.session)
         pulled = applied = 0
-        for scope in ordered:
+        # Only scopes with something past our cursor: a lead holds hundreds of provider scopes.
+        for scope in (s for s in ordered if heads[s] > cursors.get(s, 0)):
             got, changed = self._pull_scope(client, scope, say)
             pulled += got
             applied += changed
@@ -168,9 +178,12 @@ class SyncService:
         self._context.correct_clock(server.wall_ms)
         self._context.clock.observe(server, self._context.corrected_wall_ms())
 
-    def _push(self, client: SyncClient, say: Progress) -> tuple[int, int, int, list[str]]:
+    def _push(
+        self, client: SyncClient, say: Progress
+    ) -> tuple[int, int, int, list[str], dict[str, int]]:
         pushed = accepted = rejected = 0
         reasons: list[str] = []
+        heads: dict[str, int] = {}
         while True:
             with self._context.store.unit_of_work() as uow:
                 batch = [
@@ -178,7 +191,7 @@ class SyncService:
                     for change in sync_state.pending_changes(uow.session, MAX_PUSH_BATCH)
                 ]
             if not batch:
-                return pushed, accepted, rejected, reasons
+                return pushed, accepted, rejected, reasons, heads
             say(f"Sending {len(batch)} changes")
             answer = client.push(batch)
             self._observe(answer.server_hlc)
@@ -199,48 +212,53 @@ class SyncService:
                 )
                 uow.commit()
             pushed += len(batch)
+            scope_of = {change.change_id: change.scope for change in batch}
             for result in answer.results:
                 if result.status == "accepted":
                     accepted += 1
+                    scope = scope_of.get(result.change_id)
+                    if scope is not None and result.server_seq is not None:
+                        heads[scope] = max(heads.get(scope, 0), result.server_seq)
                 else:
                     rejected += 1
                     reasons.append(f"{result.change_id}: {result.reason}")
             if len(answer.results) < len(batch):
                 log.warning("the server answered %d of %d changes", len(answer.results), len(batch))
-                return pushed, accepted, rejected, reasons
+                return pushed, accepted, rejected, reasons, heads
 
     def _pull_scope(self, client: SyncClient, scope: str, say: Progress) -> tuple[int, int]:
+        """Pull a scope page by page, each page applied with its cursor in one transaction.
+
+        The next page is fetched on a helper thread while this one is applied (its cursor is in
+        the page itself), so the central store and the network work while the disk does.
+        """
         per_field = scope.startswith("visit:")
+        limit = DEFAULT_PULL_PAGE if per_field else MAX_PULL_PAGE
         pulled = applied = 0
-        while True:
-            with self._context.store.unit_of_work() as uow:
-                after = sync_state.cursor(uow.session, scope)
-            page = client.pull(scope, after)
-            incoming = [
-                sync_state.IncomingChange(
-                    change_id=c.change_id,
-                    record_type=c.record_type,
-                    record_id=c.record_id,
-                    scope=c.scope,
-                    fields=c.fields,
-                    hlc=c.hlc,
-                    author_id=c.author_id,
-                    device_id=c.device_id,
-                )
-                for c in page.changes
-            ]
-            with self._context.store.unit_of_work() as uow:
-                applied += sync_state.apply_page(
-                    uow.session, incoming, per_field_versions=per_field
-                )
-                sync_state.set_cursor(uow.session, scope, page.cursor)
-                uow.commit()
-            self._observe(page.server_hlc)
-            pulled += len(incoming)
-            if incoming:
-                say(f"Received {pulled} changes for {scope}")
-            if not page.more:
-                return pulled, applied
+        with self._context.store.unit_of_work() as uow:
+            after = sync_state.cursor(uow.session, scope)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-pull") as fetcher:
+            next_page = fetcher.submit(client.pull_page, scope, after, limit)
+            while True:
+                page = next_page.result()
+                if page.more:
+                    next_page = fetcher.submit(client.pull_page, scope, page.cursor, limit)
+                incoming = [_incoming(change) for change in page.changes]
+                with self._context.store.unit_of_work() as uow:
+                    applied += sync_state.apply_page(
+                        uow.session,
+                        incoming,
+                        per_field_versions=per_field,
+                        own_device=self._context.identity.device_id,
+                    )
+                    sync_state.set_cursor(uow.session, scope, page.cursor)
+                    uow.commit()
+                self._observe(page.server_hlc)
+                pulled += len(incoming)
+                if incoming:
+                    say(f"Received {pulled} changes for {scope}")
+                if not page.more:
+                    return pulled, applied
 
     def _purge(self, granted: set[str]) -> tuple[str, ...]:
         purged: list[str] = []
@@ -252,14 +270,44 @@ class SyncService:
         return tuple(purged)
 
     def _receipts(self, client: SyncClient, scopes: list[str]) -> tuple[ScopeReceipt, ...]:
+        """Compare each visit's digest with the server's; a scope whose receipt matched at the
+        cursor it is still at, with nothing unsent, is known to match without asking again
+        (every change on the server moves the scope's head, and we pull up to the head)."""
         receipts: list[ScopeReceipt] = []
-        for scope in scopes:
-            server = client.receipt(scope)
-            with self._context.store.unit_of_work() as uow:
-                local = sync_state.digest(uow.session, scope)
-                unsent = sync_state.pending_in_scope(uow.session, scope)
-            receipts.append(ScopeReceipt(scope, local == server.digest and unsent == 0, unsent))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-receipt") as asker:
+            for scope in scopes:
+                with self._context.store.unit_of_work() as uow:
+                    unsent = sync_state.pending_in_scope(uow.session, scope)
+                    at = sync_state.cursor(uow.session, scope)
+                    if unsent == 0 and self._matched.get(scope) == at:
+                        receipts.append(ScopeReceipt(scope, True, 0))
+                        continue
+                    # The server works out its digest while we work out ours.
+                    server = asker.submit(client.receipt, scope)
+                    local = sync_state.digest(uow.session, scope)
+                receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)
+
+    def _compare(self, scope: str, at: int, local: str, server: str, unsent: int) -> ScopeReceipt:
+        matches = local == server and unsent == 0
+        if matches:
+            self._matched[scope] = at
+        else:
+            self._matched.pop(scope, None)
+        return ScopeReceipt(scope, matches, unsent)
+
+
+def _incoming(change: dict[str, Any]) -> sync_state.IncomingChange:
+    return sync_state.IncomingChange(
+        change_id=change["change_id"],
+        record_type=change["record_type"],
+        record_id=change["record_id"],
+        scope=change["scope"],
+        fields=change["fields"],
+        hlc=change["hlc"],
+        author_id=change["author_id"],
+        device_id=change["device_id"],
+    )
 
 
 def _wire(change: OutboxChange) -> Change:

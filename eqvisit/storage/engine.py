@@ -25,12 +25,13 @@ def sqlite_url(path: Path) -> URL:
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
-def create_store_engine(path: Path) -> Engine:
+def create_store_engine(path: Path, **kwargs: Any) -> Engine:
     """An engine on the local SQLite store at ``path`` (created if absent)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         sqlite_url(path),
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        **kwargs,
     )
     _configure_sqlite(engine)
     return engine
@@ -42,7 +43,7 @@ def create_database_engine(url: str | URL, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise ValueError("an in-memory SQLite database cannot hold a store; give a file path")
-        return create_store_engine(Path(parsed.database))
+        return create_store_engine(Path(parsed.database), **kwargs)
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Date, Table, delete, insert, select, tuple_
+from sqlalchemy import Date, Table, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.storage.base import Base
+from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
 from eqvisit.storage.types import EnumText, UTCDateTime
 
 WHOLE_RECORD = "*"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,12 @@ def converters(model: type[Base]) -> dict[str, Converter]:
     return result
 
 
+@functools.cache
+def _converted_columns(model: type[Base]) -> tuple[tuple[str, Converter], ...]:
+    """The columns whose wire value is not already the Python value (dates, enums)."""
+    return tuple((name, c) for name, c in converters(model).items() if c is not _same)
+
+
 def from_wire(model: type[Base], name: str, value: Any) -> Any:
     """A wire value as the column's Python type (ISO text → date/datetime, text → enum)."""
     convert = converters(model).get(name)
@@ -123,10 +131,10 @@ def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
     When the server restamped a change (our clock was far ahead), our field stamps take the
     server's stamp too, so this laptop and the server agree on every field's version.
     """
-    for result in results:
-        change = session.scalar(
-            select(OutboxChange).where(OutboxChange.change_id == result.change_id)
-        )
+    answered = list(results)
+    outbox = _outbox_by_change_id(session, [result.change_id for result in answered])
+    for result in answered:
+        change = outbox.get(result.change_id)
         if change is None:
             continue
         if result.status == "accepted":
@@ -140,6 +148,24 @@ def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
         else:
             change.state = OutboxState.REJECTED
             change.reject_reason = result.reason
+
+
+def _outbox_by_change_id(session: Session, change_ids: Sequence[str]) -> dict[str, OutboxChange]:
+    found: dict[str, OutboxChange] = {}
+    for chunk in _chunks(change_ids):
+        found.update(
+            (change.change_id, change)
+            for change in session.scalars(
+                select(OutboxChange).where(OutboxChange.change_id.in_(chunk))
+            )
+        )
+    return found
+
+
+def _chunks(items: Sequence[T], size: int = 400) -> Iterator[Sequence[T]]:
+    """Slices small enough for one ``IN (…)`` list on every database we run on."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _take_server_values(session: Session, change: OutboxChange, values: Mapping[str, Any]) -> None:
@@ -172,6 +198,10 @@ def cursor(session: Session, scope: str) -> int:
     return found.cursor if found is not None else 0
 
 
+def cursors(session: Session) -> dict[str, int]:
+    return {row.scope: row.cursor for row in session.scalars(select(SyncCursor))}
+
+
 def set_cursor(session: Session, scope: str, value: int) -> None:
     found = session.get(SyncCursor, scope)
     if found is None:
@@ -185,44 +215,79 @@ def known_scopes(session: Session) -> list[str]:
 
 
 def apply_page(
-    session: Session, changes: Sequence[IncomingChange], *, per_field_versions: bool
+    session: Session,
+    changes: Sequence[IncomingChange],
+    *,
+    per_field_versions: bool,
+    own_device: str | None = None,
 ) -> int:
     """Merge pulled changes into the store; return how many changed something.
 
-    New records pulled whole go in by Core executemany (one ``*`` version row each unless
-    ``per_field_versions``); anything else is merged field by field.
+    Our own accepted changes coming back (from ``own_device``: this laptop; None: look at
+    every change) are skipped: this store already holds them (with any
+    stamp or value the server gave them, taken from the push answer). New records pulled whole go
+    in by Core executemany (one ``*`` version row each unless ``per_field_versions``); anything
+    else is merged field by field, with the records and stamps it touches read in bulk.
     """
-    fresh, rest = _split_fresh(session, changes)
+    echoes = _own_accepted(
+        session,
+        [c.change_id for c in changes if own_device is None or c.device_id == own_device],
+    )
+    theirs = [change for change in changes if change.change_id not in echoes]
+    fresh, rest = _split_fresh(session, theirs)
     applied = _insert_fresh(session, fresh, per_field_versions=per_field_versions)
-    for change in rest:
-        applied += _merge_change(session, change)
+    if rest:
+        known = _Known.load(session, rest)
+        applied += sum(_merge_change(session, change, known) for change in rest)
     return applied
+
+
+def _own_accepted(session: Session, change_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(change_ids):
+        found.update(
+            session.scalars(
+                select(OutboxChange.change_id).where(
+                    OutboxChange.change_id.in_(chunk), OutboxChange.state == OutboxState.ACCEPTED
+                )
+            )
+        )
+    return found
 
 
 def _split_fresh(
     session: Session, changes: Sequence[IncomingChange]
 ) -> tuple[list[IncomingChange], list[IncomingChange]]:
     """Changes that create a record this store has never seen, and all the others."""
-    keys = {(c.record_type, c.record_id) for c in changes}
+    ids_by_type: dict[str, set[str]] = {}
+    for change in changes:
+        ids_by_type.setdefault(change.record_type, set()).add(change.record_id)
     known: set[tuple[str, str]] = set()
-    key_list = sorted(keys)
-    for start in range(0, len(key_list), 400):
-        chunk = key_list[start : start + 400]
-        known.update(
-            (t, i)
-            for t, i in session.execute(
-                select(FieldVersion.record_type, FieldVersion.record_id)
-                .where(tuple_(FieldVersion.record_type, FieldVersion.record_id).in_(chunk))
-                .distinct()
+    for record_type, ids in ids_by_type.items():
+        for chunk in _chunks(sorted(ids)):
+            known.update(
+                (record_type, record_id)
+                for record_id in session.scalars(
+                    select(FieldVersion.record_id)
+                    .where(
+                        FieldVersion.record_type == record_type,
+                        FieldVersion.record_id.in_(chunk),
+                    )
+                    .distinct()
+                )
             )
-        )
     fresh: list[IncomingChange] = []
     rest: list[IncomingChange] = []
     seen_in_page: set[tuple[str, str]] = set()
     for change in changes:
         key = (change.record_type, change.record_id)
         model = model_for(change.record_type)
-        if key in known or key in seen_in_page or model is None or not _is_whole(model, change):
+        if (
+            key in known
+            or key in seen_in_page
+            or model is None
+            or not _required_columns(model) <= change.fields.keys()
+        ):
             rest.append(change)
         else:
             fresh.append(change)
@@ -230,14 +295,15 @@ def _split_fresh(
     return fresh, rest
 
 
-def _is_whole(model: type[Base], change: IncomingChange) -> bool:
+@functools.cache
+def _required_columns(model: type[Base]) -> frozenset[str]:
+    """The columns a change must name for its record to be inserted whole."""
     table = cast(Table, model.__table__)
-    required = {
+    return frozenset(
         c.name
         for c in table.columns
         if not c.nullable and c.default is None and c.server_default is None and not c.primary_key
-    }
-    return required <= set(change.fields)
+    )
 
 
 def _insert_fresh(
@@ -252,14 +318,15 @@ def _insert_fresh(
         group = by_type[record_type]
         model = MODELS[record_type]
         table = cast(Table, model.__table__)
-        convert = converters(model)
+        columns = converters(model).keys()
+        convert = _converted_columns(model)
         rows = []
         for change in group:
-            row = {
-                name: value if value is None else convert[name](value)
-                for name, value in change.fields.items()
-                if name in convert
-            }
+            row = {name: value for name, value in change.fields.items() if name in columns}
+            for name, to_python in convert:
+                value = row.get(name)
+                if value is not None:
+                    row[name] = to_python(value)
             row["id"] = change.record_id
             rows.append(row)
             stamped = list(change.fields) if per_field_versions else [WHOLE_RECORD]
@@ -276,9 +343,8 @@ def _insert_fresh(
                 for name in stamped
             )
         for same_shape in _group_by_columns(rows).values():
-            session.execute(insert(table), same_shape)
-    if versions:
-        session.execute(insert(cast(Table, FieldVersion.__table__)), versions)
+            insert_rows(session, table, same_shape)
+    insert_rows(session, cast(Table, FieldVersion.__table__), versions)
     return len(fresh)
 
 
@@ -290,22 +356,50 @@ def _group_by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[
     return groups
 
 
-def _merge_change(session: Session, change: IncomingChange) -> int:
+@dataclass
+class _Known:
+    """The records and field stamps a page's merges touch, read in a few queries up front."""
+
+    records: dict[tuple[str, str], Base]
+    versions: dict[tuple[str, str], dict[str, FieldVersion]]
+
+    @classmethod
+    def load(cls, session: Session, changes: Sequence[IncomingChange]) -> _Known:
+        keys = sorted({(c.record_type, c.record_id) for c in changes})
+        versions: dict[tuple[str, str], dict[str, FieldVersion]] = {key: {} for key in keys}
+        for chunk in _chunks(keys):
+            for version in session.scalars(
+                select(FieldVersion).where(
+                    tuple_(FieldVersion.record_type, FieldVersion.record_id).in_(chunk)
+                )
+            ):
+                versions[(version.record_type, version.record_id)][version.field] = version
+        records: dict[tuple[str, str], Base] = {}
+        ids_by_type: dict[str, list[str]] = {}
+        for record_type, record_id in keys:
+            ids_by_type.setdefault(record_type, []).append(record_id)
+        for record_type, ids in ids_by_type.items():
+            model = model_for(record_type)
+            if model is None:
+                continue
+            id_column = cast(Table, model.__table__).c.id
+            for id_chunk in _chunks(ids):
+                records.update(
+                    ((record_type, record.id), record)  # type: ignore[attr-defined]
+                    for record in session.scalars(select(model).where(id_column.in_(id_chunk)))
+                )
+        return cls(records, versions)
+
+
+def _merge_change(session: Session, change: IncomingChange, known: _Known) -> int:
     model = model_for(change.record_type)
     if model is None:
         return 0
-    record = session.get(model, change.record_id)
-    versions = {
-        v.field: v
-        for v in session.scalars(
-            select(FieldVersion).where(
-                FieldVersion.record_type == change.record_type,
-                FieldVersion.record_id == change.record_id,
-            )
-        )
-    }
+    key = (change.record_type, change.record_id)
+    record = known.records.get(key)
+    versions = known.versions.setdefault(key, {})
     whole = versions.get(WHOLE_RECORD)
-    columns = set(cast(Table, model.__table__).columns.keys())
+    columns = cast(Table, model.__table__).columns
     to_set: dict[str, Any] = {}
     for name, value in change.fields.items():
         if name not in columns or name == "id":
@@ -343,15 +437,21 @@ def _merge_change(session: Session, change: IncomingChange) -> int:
     if record is None:
         record = model(id=change.record_id, **to_set)
         session.add(record)
+        known.records[key] = record
+        # Inserted now, so a child later in the page finds its parent (foreign keys are on).
+        session.flush()
     else:
         for name, value in to_set.items():
             setattr(record, name, value)
-    session.flush()
     return 1
 
 
 def digest(session: Session, scope: str) -> str:
-    """The same digest as the server's receipt, over this store's stamps for the scope."""
+    """The same digest as the server's receipt, over this store's stamps for the scope.
+
+    SQLite orders text by its bytes, which for UTF-8 is Python's order of the same strings, so
+    the lines arrive sorted as the server sorts them.
+    """
     rows = session.execute(
         select(
             FieldVersion.record_type,
@@ -359,13 +459,18 @@ def digest(session: Session, scope: str) -> str:
             FieldVersion.field,
             FieldVersion.hlc,
             FieldVersion.device_id,
-        ).where(FieldVersion.scope == scope)
-    ).all()
-    hasher = hashlib.sha256()
-    for line in sorted(tuple(row) for row in rows):
-        hasher.update("|".join(line).encode())
-        hasher.update(b"\n")
-    return hasher.hexdigest()
+        )
+        .where(FieldVersion.scope == scope)
+        .order_by(
+            FieldVersion.record_type,
+            FieldVersion.record_id,
+            FieldVersion.field,
+            FieldVersion.hlc,
+            FieldVersion.device_id,
+        )
+    )
+    text = "".join(f"{kind}|{key}|{name}|{hlc}|{device}\n" for kind, key, name, hlc, device in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def pending_in_scope(session: Session, scope: str) -> int:
@@ -395,8 +500,15 @@ def purge_scope(session: Session, scope: str) -> bool:
         if model is None or not ids:
             continue
         table = cast(Table, model.__table__)
-        for start in range(0, len(ids), 500):
-            session.execute(delete(table).where(table.c.id.in_(ids[start : start + 500])))
+        for chunk in _chunks(ids):
+            session.execute(delete(table).where(table.c.id.in_(chunk)))
     session.execute(delete(FieldVersion).where(FieldVersion.scope == scope))
+    # Accepted changes of the scope go too: if it is granted again, its records come back from
+    # the server, our own included (an accepted change still listed here would be skipped).
+    session.execute(
+        delete(OutboxChange).where(
+            OutboxChange.scope == scope, OutboxChange.state == OutboxState.ACCEPTED
+        )
+    )
     session.execute(delete(SyncCursor).where(SyncCursor.scope == scope))
     return True

@@ -8,6 +8,8 @@ safe because pushes are idempotent by change id and everything else only reads. 
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -22,6 +24,7 @@ from eqvisit.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     Change,
+    ChangesPage,
     LoginRequest,
     LoginResponse,
     PullPage,
@@ -29,6 +32,7 @@ from eqvisit.sync.protocol import (
     PushResponse,
     Receipt,
     ScopeList,
+    read_changes_page,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -54,7 +58,11 @@ class SyncClient:
     ) -> None:
         headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "X-Eqvisit-Device": device_id}
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), headers=headers, transport=transport, timeout=timeout
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            transport=transport,
+            timeout=timeout,
+            verify=_tls_context(),
         )
         self._token = token
         self._attempts = attempts
@@ -86,8 +94,21 @@ class SyncClient:
         return self._call("POST", "/v1/push", PushResponse, json=body)
 
     def pull(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullPage:
+        """One page, every change validated field by field (for tools and tests)."""
         params = {"scope": scope, "after": after, "limit": limit}
         return self._call("GET", "/v1/pull", PullPage, params=params)
+
+    def pull_page(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> ChangesPage:
+        """One page as plain values, its shape checked but no model built per change: what a
+        sync applies, where a million rows must not cost a million validations."""
+        params = {"scope": scope, "after": after, "limit": limit}
+        response = self._send("GET", "/v1/pull", params=params)
+        try:
+            return read_changes_page(response.content, scope)
+        except ValueError as exc:
+            raise SyncError(
+                f"The central store sent an answer this version cannot read: {exc}"
+            ) from exc
 
     def receipt(self, scope: str) -> Receipt:
         return self._call("GET", "/v1/receipt", Receipt, params={"scope": scope})
@@ -95,6 +116,10 @@ class SyncClient:
     def _call(
         self, method: str, path: str, model: type[M], *, retry: bool = True, **kwargs: Any
     ) -> M:
+        return _parsed(self._send(method, path, retry=retry, **kwargs), model)
+
+    def _send(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        """The response to a request, retried with backoff; refusals raised as errors."""
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         delay = self._backoff
         attempts = self._attempts if retry else 1
@@ -108,38 +133,20 @@ class SyncClient:
                     ) from exc
             else:
                 if response.status_code not in RETRYABLE_STATUS or attempt == attempts:
-                    return self._parse(response, model)
+                    _raise_for_refusal(response)
+                    return response
             self._sleep(delay)
             delay *= 2
         raise NetworkError(
             "The central store cannot be reached."
         )  # pragma: no cover - loop returns
 
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[M]) -> M:
-        if response.status_code == 401:
-            error, detail = _error_of(response)
-            if error == "revoked":
-                raise DeviceRevoked(detail)
-            raise AuthError(detail)
-        if response.status_code >= 400:
-            error, detail = _error_of(response)
-            raise SyncError(
-                f"The central store refused the request ({response.status_code}): {detail}"
-            )
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise SyncError(
-                f"The central store sent an answer this version cannot read: {exc}"
-            ) from exc
-
     # Attachment blobs: raw octet-stream bodies, refusals raised as BlobRefused.
 
     def blob_status(self, sha256: str, scope: str) -> BlobStatus:
         """How much of a blob the central store holds (where an upload resumes)."""
         response = self._blob_request("GET", f"{self._blob_path(sha256)}/status", {"scope": scope})
-        return self._parse(response, BlobStatus)
+        return _parsed(response, BlobStatus)
 
     def upload_chunk(
         self, sha256: str, scope: str, offset: int, data: bytes, *, size: int, media_type: str
@@ -152,7 +159,7 @@ class SyncClient:
             "media_type": media_type,
         }
         response = self._blob_request("PUT", self._blob_path(sha256), params, content=data)
-        return self._parse(response, BlobStatus)
+        return _parsed(response, BlobStatus)
 
     def download_chunk(
         self, sha256: str, scope: str, offset: int, length: int = MAX_CHUNK_BYTES
@@ -186,7 +193,7 @@ class SyncClient:
             else:
                 if response.status_code not in RETRYABLE_STATUS or attempt == self._attempts:
                     if response.status_code == 401:
-                        self._parse(response, BlobStatus)  # raises AuthError or DeviceRevoked
+                        _raise_for_refusal(response)  # AuthError or DeviceRevoked
                     if response.status_code >= 400:
                         error, detail = _error_of(response)
                         raise BlobRefused(response.status_code, error, detail)
@@ -203,6 +210,32 @@ class SyncClient:
         if not is_sha256(sha256):
             raise ValueError(f"{sha256!r} is not a SHA-256 in lowercase hex")
         return f"/v1/blobs/{sha256}"
+
+
+def _raise_for_refusal(response: httpx.Response) -> None:
+    if response.status_code == 401:
+        error, detail = _error_of(response)
+        if error == "revoked":
+            raise DeviceRevoked(detail)
+        raise AuthError(detail)
+    if response.status_code >= 400:
+        error, detail = _error_of(response)
+        raise SyncError(f"The central store refused the request ({response.status_code}): {detail}")
+
+
+def _parsed(response: httpx.Response, model: type[M]) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise SyncError(
+            f"The central store sent an answer this version cannot read: {exc}"
+        ) from exc
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA bundle costs ~25 ms a time."""
+    return httpx.create_ssl_context()
 
 
 def _error_of(response: httpx.Response) -> tuple[str, str]:

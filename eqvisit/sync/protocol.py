@@ -6,8 +6,10 @@ Models forbid unknown keys, so a malformed request is refused with the field tha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
@@ -81,9 +83,69 @@ class PullPage(WireModel):
     server_hlc: Stamp
 
 
+@dataclass(frozen=True)
+class ChangesPage:
+    """A pull page in plain values: each change a dict with :class:`PulledChange`'s keys."""
+
+    scope: str
+    changes: list[dict[str, Any]]
+    cursor: int
+    more: bool
+    server_hlc: str
+
+
+_PULLED_KEYS = frozenset(PulledChange.model_fields)
+_NULLABLE = frozenset({"author_id"})
+
+
+def read_changes_page(content: bytes, scope: str) -> ChangesPage:
+    """Parse a pull page, checking its shape (every key there, of the right JSON type, every
+    change of ``scope``) without building a model per change. Raises ``ValueError``."""
+    page = orjson.loads(content)
+    if not isinstance(page, dict):
+        raise ValueError("a page is a JSON object")
+    changes, cursor, more, server_hlc = (
+        page.get("changes"),
+        page.get("cursor"),
+        page.get("more"),
+        page.get("server_hlc"),
+    )
+    if page.get("scope") != scope:
+        raise ValueError(f"asked for {scope}, got a page of {page.get('scope')!r}")
+    if not isinstance(changes, list) or not isinstance(cursor, int) or not isinstance(more, bool):
+        raise ValueError("changes, cursor and more must be a list, an integer and a boolean")
+    if not isinstance(server_hlc, str):
+        raise ValueError("server_hlc must be a stamp")
+    for index, change in enumerate(changes):
+        problem = _shape_problem(change, scope)
+        if problem:
+            raise ValueError(f"change {index} of the page: {problem}")
+    return ChangesPage(scope, changes, cursor, more, server_hlc)
+
+
+def _shape_problem(change: Any, scope: str) -> str | None:
+    if not isinstance(change, dict) or change.keys() != _PULLED_KEYS:
+        return f"expected the keys {sorted(_PULLED_KEYS)}"
+    if change["scope"] != scope:
+        return f"it belongs to {change['scope']!r}"
+    if not isinstance(change["fields"], dict) or not isinstance(change["base"], dict):
+        return "fields and base must be objects"
+    if not isinstance(change["server_seq"], int):
+        return "server_seq must be an integer"
+    for key in _PULLED_KEYS - {"fields", "base", "server_seq"}:
+        value = change[key]
+        if not isinstance(value, str) and not (value is None and key in _NULLABLE):
+            return f"{key} must be text"
+    return None
+
+
 class ScopeGrant(WireModel):
+    """A scope the user holds; ``head`` is the sequence number of its newest change (0: none),
+    so a laptop whose cursor is already there skips pulling it."""
+
     scope: Scope
     role: str
+    head: int = 0
 
 
 class ScopeList(WireModel):

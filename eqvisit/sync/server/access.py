@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,8 +177,13 @@ def check_change(
     scope: str,
     fields: Mapping[str, Any],
     existing: ServerRecord | None,
+    role_of: Callable[[str], UserRole | None] | None = None,
 ) -> None:
-    """Raise :class:`Refused` unless the actor may write these fields of this record here."""
+    """Raise :class:`Refused` unless the actor may write these fields of this record here.
+
+    ``role_of`` answers the actor's role in a scope (a push batch remembers it between changes);
+    by default it is looked up afresh.
+    """
     kind = expected_scope_kind(record_type)
     if scope_kind(scope) != kind:
         raise Refused(f"'{record_type}' records belong to a {kind} scope, not '{scope}'")
@@ -200,7 +205,11 @@ def check_change(
         for name in FIXED_FIELDS.get(record_type, ()):
             if name in fields and fields[name] != field_value(existing, name):
                 raise Refused(f"{name} cannot change once the record exists")
-    role = role_in_scope(session, actor.user_id, actor.role, scope)
+    role = (
+        role_of(scope)
+        if role_of is not None
+        else role_in_scope(session, actor.user_id, actor.role, scope)
+    )
     if role is None:
         raise Refused(f"you have no access to {scope}")
     action = Action.CREATE if existing is None else Action.UPDATE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,7 @@ def database_url(db: str) -> str:
 
 def open_central_store(db: str, *, backup_dir: Path | None = None) -> Engine:
     url = make_url(database_url(db))
-    engine = create_database_engine(url)
+    # orjson reads the merged states and change-log fields several times faster than json.
+    engine = create_database_engine(url, json_deserializer=orjson.loads)
     upgrade_store(engine, backup_dir=backup_dir, package=SERVER_MIGRATIONS)
     return engine

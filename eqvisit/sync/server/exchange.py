@@ -1,45 +1,40 @@
-"""Push, pull, scopes and receipts on the central store (DESIGN §4).
+"""Writes to the central store: pushed batches, and changes the server makes itself (DESIGN §4).
 
-A push batch is one transaction; each change gets a savepoint, so a refused change is answered
-"rejected" without undoing the others. Writers are serialised (SQLite's write lock; a
-transaction-scoped advisory lock on PostgreSQL) so change-log sequence numbers are assigned in
-commit order and a pull above a cursor can never skip a row that commits later.
+A push batch is one transaction; every check that can refuse a change runs before it writes, so
+a refused change is answered "rejected" without undoing the others. Writers are serialised
+(SQLite's write lock; a transaction-scoped advisory lock on PostgreSQL) so change-log sequence
+numbers are assigned in commit order and a pull above a cursor can never skip a row that commits
+later. Reading (scopes, pull pages, receipts) is in :mod:`eqvisit.sync.server.reading`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
 from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.domain.numbering import PREFIXES, next_reference, parse_reference
 from eqvisit.errors import InvalidValue
-from eqvisit.sync.permissions import Action, Grant, grant
+from eqvisit.sync.permissions import PARENTS
 from eqvisit.sync.protocol import (
     Change,
     ChangeResult,
-    PulledChange,
-    PullPage,
-    Receipt,
-    ScopeGrant,
 )
 from eqvisit.sync.server.access import (
     Actor,
     Refused,
     check_change,
     field_value,
-    may_read,
     refresh_membership,
     role_in_scope,
-    visit_scopes_of,
 )
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
@@ -52,70 +47,201 @@ SERVER_DEVICE = "server"
 
 
 def lock_writers(session: Session) -> None:
+    """Serialise writers until the transaction ends. On PostgreSQL the advisory lock is keyed by
+    the schema too: advisory locks are database-wide, and two central stores may share a
+    database in separate schemas (as the tests and benchmarks do)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+            {"key": WRITER_LOCK_KEY},
+        )
 
 
 def push(
     session: Session, actor: Actor, changes: Iterable[Change], clock: ServerClock
 ) -> list[ChangeResult]:
-    """Apply a batch; answer each change accepted (with its sequence number) or rejected."""
+    """Apply a batch; answer each change accepted (with its sequence number) or rejected.
+
+    Every check that can refuse a change runs before it writes anything, so a refused change
+    needs no savepoint to leave the others untouched. What a batch looks up again and again
+    (earlier answers, the records it touches, the actor's role per scope) is read once.
+    """
     lock_writers(session)
-    results: list[ChangeResult] = []
-    for change in changes:
-        logged = session.execute(
-            select(ChangeLogEntry.seq, ChangeLogEntry.hlc, ChangeLogEntry.fields).where(
-                ChangeLogEntry.change_id == change.change_id
-            )
-        ).first()
+    batch = list(changes)
+    answered = _logged(session, [change.change_id for change in batch])
+    records = _BatchRecords.load(session, batch)
+    roles = _RolesInBatch(session, actor)
+    answers: list[ChangeResult | _Accepted] = []
+    in_batch: dict[str, ChangeLogEntry] = {}
+    for change in batch:
+        if change.change_id in in_batch:
+            session.flush()  # a change sent twice in one batch: answer it from the first
+            entry = in_batch[change.change_id]
+            answered[change.change_id] = (entry.seq, entry.hlc, entry.fields)
+        logged = answered.get(change.change_id)
         if logged is not None:
-            # Answered before (the answer was lost, or this is a duplicate): answer the same way,
-            # including any stamp or value the server gave the change then.
-            seq, hlc, fields = logged
-            changed = {k: v for k, v in fields.items() if change.fields.get(k) != v}
-            results.append(
-                ChangeResult(
-                    change_id=change.change_id,
-                    status="accepted",
-                    server_seq=seq,
-                    restamped_hlc=hlc if hlc != change.hlc else None,
-                    rewritten=changed or None,
-                )
-            )
+            answers.append(_answered_before(change, *logged))
             continue
         try:
-            with session.begin_nested():
-                seq, restamped, rewritten = _apply(session, actor, change, clock)
+            existing = records.get(change.record_type, change.record_id)
+            entry, restamped, rewritten = _checked_entry(
+                session, actor, change, existing, clock, roles
+            )
         except Refused as refused:
-            results.append(
+            answers.append(
                 ChangeResult(change_id=change.change_id, status="rejected", reason=refused.reason)
             )
-        else:
-            results.append(
-                ChangeResult(
-                    change_id=change.change_id,
-                    status="accepted",
-                    server_seq=seq,
-                    restamped_hlc=restamped,
-                    rewritten=rewritten,
+            continue
+        session.add(entry)
+        in_batch[change.change_id] = entry
+        records.hold(
+            merge_into_record(session, entry, existing, created_by=actor.user_id, clock=clock)
+        )
+        if change.record_type in ("panel_members", "visits"):
+            roles.forget()
+        answers.append(_Accepted(entry, restamped, rewritten))
+    # One flush inserts the batch's log entries in the order they were added, numbering them.
+    session.flush()
+    return [answer.result() if isinstance(answer, _Accepted) else answer for answer in answers]
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    entry: ChangeLogEntry
+    restamped: str | None
+    rewritten: dict[str, Any] | None
+
+    def result(self) -> ChangeResult:
+        return ChangeResult(
+            change_id=self.entry.change_id,
+            status="accepted",
+            server_seq=self.entry.seq,
+            restamped_hlc=self.restamped,
+            rewritten=self.rewritten,
+        )
+
+
+def _answered_before(change: Change, seq: int, hlc: str, fields: dict[str, Any]) -> ChangeResult:
+    """A change the log holds already (its answer was lost, or it is a duplicate): the same
+    answer again, including any stamp or value the server gave it then."""
+    changed = {k: v for k, v in fields.items() if change.fields.get(k) != v}
+    return ChangeResult(
+        change_id=change.change_id,
+        status="accepted",
+        server_seq=seq,
+        restamped_hlc=hlc if hlc != change.hlc else None,
+        rewritten=changed or None,
+    )
+
+
+def _logged(session: Session, change_ids: Sequence[str]) -> dict[str, tuple[int, str, Any]]:
+    """Changes of this batch the log already holds: sequence, stamp and fields of each."""
+    found: dict[str, tuple[int, str, Any]] = {}
+    for start in range(0, len(change_ids), 500):
+        found.update(
+            (change_id, (seq, hlc, fields))
+            for change_id, seq, hlc, fields in session.execute(
+                select(
+                    ChangeLogEntry.change_id,
+                    ChangeLogEntry.seq,
+                    ChangeLogEntry.hlc,
+                    ChangeLogEntry.fields,
+                ).where(ChangeLogEntry.change_id.in_(change_ids[start : start + 500]))
+            )
+        )
+    return found
+
+
+class _BatchRecords:
+    """The records a batch touches and their parents, read in a few queries and held here (the
+    session's identity map alone holds them only weakly)."""
+
+    def __init__(
+        self,
+        session: Session,
+        held: dict[tuple[str, str], ServerRecord],
+        absent: set[tuple[str, str]],
+    ) -> None:
+        self._session = session
+        self._held = held
+        self._absent = absent
+
+    @classmethod
+    def load(cls, session: Session, batch: Sequence[Change]) -> _BatchRecords:
+        keys = {(change.record_type, change.record_id) for change in batch}
+        for change in batch:
+            parent = PARENTS.get(change.record_type)
+            if parent is not None and isinstance(change.fields.get(parent[0]), str):
+                keys.add((parent[1], change.fields[parent[0]]))
+        unique = sorted(keys)
+        held: dict[tuple[str, str], ServerRecord] = {}
+        for start in range(0, len(unique), 400):
+            held.update(
+                ((record.record_type, record.record_id), record)
+                for record in session.scalars(
+                    select(ServerRecord).where(
+                        tuple_(ServerRecord.record_type, ServerRecord.record_id).in_(
+                            unique[start : start + 400]
+                        )
+                    )
                 )
             )
-    return results
+        return cls(session, held, keys - held.keys())
+
+    def get(self, record_type: str, record_id: str) -> ServerRecord | None:
+        key = (record_type, record_id)
+        if key in self._held or key in self._absent:
+            return self._held.get(key)
+        return self._session.get(ServerRecord, key)
+
+    def hold(self, record: ServerRecord) -> None:
+        self._held[(record.record_type, record.record_id)] = record
 
 
-def _apply(
-    session: Session, actor: Actor, change: Change, clock: ServerClock
-) -> tuple[int, str | None, dict[str, Any] | None]:
+class _RolesInBatch:
+    """The actor's role per scope, remembered through a batch until a panel or visit changes."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self._session = session
+        self._actor = actor
+        self._known: dict[str, UserRole | None] = {}
+
+    def __call__(self, scope: str) -> UserRole | None:
+        if scope not in self._known:
+            self._known[scope] = role_in_scope(
+                self._session, self._actor.user_id, self._actor.role, scope
+            )
+        return self._known[scope]
+
+    def forget(self) -> None:
+        self._known.clear()
+
+
+def _checked_entry(
+    session: Session,
+    actor: Actor,
+    change: Change,
+    existing: ServerRecord | None,
+    clock: ServerClock,
+    roles: Callable[[str], UserRole | None],
+) -> tuple[ChangeLogEntry, str | None, dict[str, Any] | None]:
+    """The log entry for an allowed change (not yet added), or :class:`Refused`."""
     if change.device_id != actor.device_id:
         raise Refused("this change was made on another device; sign in there to send it")
     if change.author_id not in (None, actor.user_id):
         raise Refused("this change was written by another user")
-    existing = session.get(ServerRecord, (change.record_type, change.record_id))
     rewritten: dict[str, Any] | None = None
     if change.record_type == "findings" and (renumbered := _free_reference(session, change)):
         rewritten = {"reference": renumbered}
     check_change(
-        session, actor, change.record_type, change.record_id, change.scope, change.fields, existing
+        session,
+        actor,
+        change.record_type,
+        change.record_id,
+        change.scope,
+        change.fields,
+        existing,
+        roles,
     )
     hlc, restamped = change.hlc, None
     fields = dict(change.fields)
@@ -142,10 +268,7 @@ def _apply(
         device_id=change.device_id,
         received_at=datetime.now(UTC),
     )
-    session.add(entry)
-    session.flush()
-    merge_into_record(session, entry, existing, created_by=actor.user_id, clock=clock)
-    return entry.seq, restamped, rewritten
+    return entry, restamped, rewritten
 
 
 def _free_reference(session: Session, change: Change) -> str | None:
@@ -186,8 +309,9 @@ def merge_into_record(
     *,
     created_by: str | None,
     clock: ServerClock,
-) -> None:
-    """Merge a logged change into its record's state; log a conflict record for each lost value."""
+) -> ServerRecord:
+    """Merge a logged change into its record's state; log a conflict record for each lost value.
+    Returns the record."""
     record = existing or ServerRecord(
         record_type=entry.record_type,
         record_id=entry.record_id,
@@ -218,6 +342,7 @@ def merge_into_record(
         refresh_membership(session, record)
     for name, winner, loser in lost:
         _log_conflict(session, record, name, winner, loser, clock)
+    return record
 
 
 def _log_conflict(
@@ -289,131 +414,6 @@ def _entry_of(write: FieldWrite) -> dict[str, Any]:
         "base": write.base,
         "change_id": write.change_id,
     }
-
-
-def scopes_for(session: Session, actor: Actor) -> list[ScopeGrant]:
-    """The scopes this user holds: reference data, their visits, and intelligence for the
-    providers of their visits — for quality leads, every provider in those providers' regions."""
-    grants = [ScopeGrant(scope="reference", role=actor.role.value)]
-    providers: set[str] = set()
-    regions: set[str] = set()
-    for scope in visit_scopes_of(session, actor.user_id):
-        role = role_in_scope(session, actor.user_id, actor.role, scope)
-        if role is None:
-            continue
-        grants.append(ScopeGrant(scope=scope, role=role.value))
-        visit = session.get(ServerRecord, ("visits", scope.split(":", 1)[1]))
-        provider_id = field_value(visit, "provider_id")
-        if provider_id and grant(role, "intelligence_items", Action.READ) is not Grant.NONE:
-            providers.add(str(provider_id))
-            if role is UserRole.QUALITY_LEAD:
-                region = field_value(
-                    session.get(ServerRecord, ("providers", str(provider_id))), "region_code"
-                )
-                if region:
-                    regions.add(str(region))
-    if regions:
-        for provider in session.scalars(
-            select(ServerRecord).where(ServerRecord.record_type == "providers")
-        ):
-            if field_value(provider, "region_code") in regions:
-                providers.add(provider.record_id)
-    grants.extend(
-        ScopeGrant(scope=f"provider:{pid}", role=actor.role.value) for pid in sorted(providers)
-    )
-    return grants
-
-
-def _reading_role(session: Session, actor: Actor, scope: str) -> UserRole:
-    role = role_in_scope(session, actor.user_id, actor.role, scope)
-    if role is None or (
-        scope.startswith("visit:") and session.get(ServerRecord, ("visits", scope[6:])) is None
-    ):
-        raise Refused(f"you have no access to {scope}")
-    return role
-
-
-def pull(
-    session: Session, actor: Actor, scope: str, after: int, limit: int, clock: ServerClock
-) -> PullPage:
-    """Changes of ``scope`` above ``after`` that the actor may read, oldest first, one page."""
-    role = _reading_role(session, actor, scope)
-    rows = session.scalars(
-        select(ChangeLogEntry)
-        .where(ChangeLogEntry.scope == scope, ChangeLogEntry.seq > after)
-        .order_by(ChangeLogEntry.seq)
-        .limit(limit + 1)
-    ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    readable = _readable_filter(session, actor, role, rows)
-    # Rows of our own change log were validated when they were pushed: build them unchecked.
-    changes = [
-        PulledChange.model_construct(
-            change_id=row.change_id,
-            record_type=row.record_type,
-            record_id=row.record_id,
-            scope=row.scope,
-            fields=row.fields,
-            base=row.base,
-            hlc=row.hlc,
-            author_id=row.author_id,
-            device_id=row.device_id,
-            server_seq=row.seq,
-        )
-        for row in rows
-        if readable(row)
-    ]
-    cursor = rows[-1].seq if rows else after
-    return PullPage(
-        scope=scope, changes=changes, cursor=cursor, more=more, server_hlc=str(clock.now())
-    )
-
-
-def _readable_filter(
-    session: Session, actor: Actor, role: UserRole, rows: Sequence[ChangeLogEntry]
-) -> Callable[[ChangeLogEntry], bool]:
-    types = {row.record_type for row in rows}
-    if all(grant(role, t, Action.READ) is Grant.ALL for t in types):
-        return lambda row: True
-    cache: dict[tuple[str, str], bool] = {}
-
-    def readable(row: ChangeLogEntry) -> bool:
-        key = (row.record_type, row.record_id)
-        if key not in cache:
-            record = session.get(ServerRecord, key)
-            cache[key] = record is not None and may_read(session, actor, role, record)
-        return cache[key]
-
-    return readable
-
-
-def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
-    """A digest over the winning stamp of every field of every record the actor may read."""
-    role = _reading_role(session, actor, scope)
-    records = session.scalars(
-        select(ServerRecord)
-        .where(ServerRecord.scope == scope)
-        .order_by(ServerRecord.record_type, ServerRecord.record_id)
-    ).all()
-    lines = [
-        (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
-        for record in records
-        if may_read(session, actor, role, record)
-        for name, entry in sorted(record.state.items())
-    ]
-    return Receipt(
-        scope=scope, digest=digest_lines(lines), records=len({(r[0], r[1]) for r in lines})
-    )
-
-
-def digest_lines(lines: Iterable[tuple[str, str, str, str, str]]) -> str:
-    """SHA-256 over sorted ``type|id|field|hlc|device`` lines; the laptop computes the same."""
-    digest = hashlib.sha256()
-    for line in sorted(lines):
-        digest.update("|".join(line).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
 
 
 def server_write(

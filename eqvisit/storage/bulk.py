@@ -1,0 +1,58 @@
+"""Fast multi-row inserts: one compiled statement, values through each column's bind processor,
+then the driver's ``executemany``.
+
+SQLAlchemy's own executemany builds a parameter dict per row through its general machinery,
+which costs more than SQLite's insert itself at a million rows. Here the statement is still
+compiled by SQLAlchemy from the table's metadata (no SQL text of ours, values always bound) and
+each value still goes through the column type's own bind processor, so what lands in the
+database is exactly what ``session.execute(insert(table), rows)`` would have written.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+Processor = Callable[[Any], Any] | None
+
+
+@functools.cache
+def _prepared(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    order = tuple(compiled.positiontup or ()) if compiled.positional else names
+    processors = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+    )
+    return str(compiled), order, processors
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each naming the same columns) in the session's transaction."""
+    if not rows:
+        return
+    session.flush()  # objects added to the session first, as parents of these rows may be
+    connection = session.connection()
+    sql, order, processors = _prepared(table, tuple(rows[0]), connection.dialect)
+    if not connection.dialect.positional or len(order) != len(rows[0]):
+        # Columns the rows leave to their defaults: SQLAlchemy's own path fills those in.
+        connection.execute(insert(table), list(rows))
+        return
+    pick = operator.itemgetter(*order)
+    processed = [(index, process) for index, process in enumerate(processors) if process]
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        picked = pick(row)
+        value_list = list(picked) if len(order) > 1 else [picked]
+        for index, process in processed:
+            # None too: a JSON column writes it as JSON null, as SQLAlchemy itself would.
+            value_list[index] = process(value_list[index])
+        values.append(tuple(value_list))
+    connection.exec_driver_sql(sql, values)

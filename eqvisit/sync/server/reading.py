@@ -1,0 +1,209 @@
+"""What a user may read from the central store: their scopes (with each one's newest sequence
+number), pull pages written straight from the change log, and per-visit receipts (DESIGN §4)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+import orjson
+from sqlalchemy import Text, func, select
+from sqlalchemy import cast as cast_
+from sqlalchemy.orm import Session
+
+from eqvisit.domain.enums import UserRole
+from eqvisit.sync.permissions import Action, Grant, grant
+from eqvisit.sync.protocol import Receipt, ScopeGrant
+from eqvisit.sync.server.access import (
+    Actor,
+    Refused,
+    field_value,
+    may_read,
+    role_in_scope,
+    visit_scopes_of,
+)
+from eqvisit.sync.server.clock import ServerClock
+from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
+
+
+def scopes_for(session: Session, actor: Actor) -> list[ScopeGrant]:
+    """The scopes this user holds: reference data, their visits, and intelligence for the
+    providers of their visits — for quality leads, every provider in those providers' regions."""
+    grants = [ScopeGrant(scope="reference", role=actor.role.value)]
+    providers: set[str] = set()
+    regions: set[str] = set()
+    for scope in visit_scopes_of(session, actor.user_id):
+        role = role_in_scope(session, actor.user_id, actor.role, scope)
+        if role is None:
+            continue
+        grants.append(ScopeGrant(scope=scope, role=role.value))
+        visit = session.get(ServerRecord, ("visits", scope.split(":", 1)[1]))
+        provider_id = field_value(visit, "provider_id")
+        if provider_id and grant(role, "intelligence_items", Action.READ) is not Grant.NONE:
+            providers.add(str(provider_id))
+            if role is UserRole.QUALITY_LEAD:
+                region = field_value(
+                    session.get(ServerRecord, ("providers", str(provider_id))), "region_code"
+                )
+                if region:
+                    regions.add(str(region))
+    if regions:
+        # Filtered in SQL: there are tens of thousands of providers, and this runs every sync.
+        region_of = ServerRecord.state["region_code"]["value"].as_string()
+        providers.update(
+            session.scalars(
+                select(ServerRecord.record_id).where(
+                    ServerRecord.record_type == "providers", region_of.in_(sorted(regions))
+                )
+            )
+        )
+    grants.extend(
+        ScopeGrant(scope=f"provider:{pid}", role=actor.role.value) for pid in sorted(providers)
+    )
+    heads = scope_heads(session, [g.scope for g in grants])
+    return [g.model_copy(update={"head": heads.get(g.scope, 0)}) for g in grants]
+
+
+def scope_heads(session: Session, scopes: Sequence[str]) -> dict[str, int]:
+    """Each scope's newest change-log sequence number (scopes with no change are left out)."""
+    heads: dict[str, int] = {}
+    for start in range(0, len(scopes), 500):
+        chunk = scopes[start : start + 500]
+        heads.update(
+            (scope, int(seq))
+            for scope, seq in session.execute(
+                select(ChangeLogEntry.scope, func.max(ChangeLogEntry.seq))
+                .where(ChangeLogEntry.scope.in_(chunk))
+                .group_by(ChangeLogEntry.scope)
+            )
+        )
+    return heads
+
+
+def _reading_role(session: Session, actor: Actor, scope: str) -> UserRole:
+    role = role_in_scope(session, actor.user_id, actor.role, scope)
+    if role is None or (
+        scope.startswith("visit:") and session.get(ServerRecord, ("visits", scope[6:])) is None
+    ):
+        raise Refused(f"you have no access to {scope}")
+    return role
+
+
+def pull(
+    session: Session, actor: Actor, scope: str, after: int, limit: int, clock: ServerClock
+) -> bytes:
+    """Changes of ``scope`` above ``after`` that the actor may read, oldest first, one page, as
+    the JSON of a :class:`~eqvisit.sync.protocol.PullPage`.
+
+    The page is written straight from the log: ``fields`` and ``base`` are copied as the JSON
+    text they are stored as, never parsed and written again (they were validated when pushed).
+    """
+    role = _reading_role(session, actor, scope)
+    rows = session.execute(
+        select(
+            ChangeLogEntry.seq,
+            ChangeLogEntry.change_id,
+            ChangeLogEntry.record_type,
+            ChangeLogEntry.record_id,
+            ChangeLogEntry.scope,
+            cast_(ChangeLogEntry.fields, Text).label("fields"),
+            cast_(ChangeLogEntry.base, Text).label("base"),
+            ChangeLogEntry.hlc,
+            ChangeLogEntry.author_id,
+            ChangeLogEntry.device_id,
+        )
+        .where(ChangeLogEntry.scope == scope, ChangeLogEntry.seq > after)
+        .order_by(ChangeLogEntry.seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    readable = _readable_filter(session, actor, role, rows)
+    changes = [
+        {
+            "change_id": change_id,
+            "record_type": record_type,
+            "record_id": record_id,
+            "scope": row_scope,
+            "fields": orjson.Fragment(fields),
+            "base": orjson.Fragment(base),
+            "hlc": hlc,
+            "author_id": author_id,
+            "device_id": device_id,
+            "server_seq": seq,
+        }
+        for row in rows
+        if readable(row)
+        for (
+            seq,
+            change_id,
+            record_type,
+            record_id,
+            row_scope,
+            fields,
+            base,
+            hlc,
+            author_id,
+            device_id,
+        ) in (row,)
+    ]
+    page = {
+        "scope": scope,
+        "changes": changes,
+        "cursor": rows[-1].seq if rows else after,
+        "more": more,
+        "server_hlc": str(clock.now()),
+    }
+    return orjson.dumps(page)
+
+
+class _Keyed(Protocol):
+    @property
+    def record_type(self) -> str: ...
+
+    @property
+    def record_id(self) -> str: ...
+
+
+def _readable_filter(
+    session: Session, actor: Actor, role: UserRole, rows: Sequence[_Keyed]
+) -> Callable[[_Keyed], bool]:
+    types = {row.record_type for row in rows}
+    if all(grant(role, t, Action.READ) is Grant.ALL for t in types):
+        return lambda row: True
+    cache: dict[tuple[str, str], bool] = {}
+
+    def readable(row: _Keyed) -> bool:
+        key = (row.record_type, row.record_id)
+        if key not in cache:
+            record = session.get(ServerRecord, key)
+            cache[key] = record is not None and may_read(session, actor, role, record)
+        return cache[key]
+
+    return readable
+
+
+def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
+    """A digest over the winning stamp of every field of every record the actor may read."""
+    role = _reading_role(session, actor, scope)
+    records = session.scalars(select(ServerRecord).where(ServerRecord.scope == scope)).all()
+    readable = _readable_filter(session, actor, role, records)
+    lines = [
+        (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
+        for record in records
+        if readable(record)
+        for name, entry in record.state.items()
+    ]
+    return Receipt(
+        scope=scope, digest=digest_lines(lines), records=len({(r[0], r[1]) for r in lines})
+    )
+
+
+def digest_lines(lines: Iterable[tuple[str, str, str, str, str]]) -> str:
+    """SHA-256 over sorted ``type|id|field|hlc|device`` lines; the laptop computes the same."""
+    digest = hashlib.sha256()
+    for line in sorted(lines):
+        digest.update("|".join(line).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,88 @@
+"""The fast bulk insert writes exactly what SQLAlchemy's own executemany writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, Text, insert, select
+from sqlalchemy import cast as cast_
+
+from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
+from eqvisit.domain.ids import new_id
+from eqvisit.storage import models as m
+from eqvisit.storage.bulk import insert_rows
+from eqvisit.storage.store import Store
+
+
+def _stored(store: Store, table: Table, ids: list[str]) -> list[tuple[Any, ...]]:
+    """Each row's column values as SQLite holds them (as text, no type conversion on the way
+    out), without the id, in ``ids`` order."""
+    columns = [cast_(c, Text) for c in table.columns if c.name != "id"]
+    with store.engine.connect() as connection:
+        return [
+            tuple(connection.execute(select(*columns).where(table.c.id == record_id)).one())
+            for record_id in ids
+        ]
+
+
+def _intelligence(provider_id: str, index: int) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "provider_id": provider_id,
+        "source": IntelligenceSource.NTS,
+        "period": "2025",
+        "indicator": f"Indicator é–{index}",
+        # None in a JSON column is JSON null: once written as SQL NULL here, breaking NOT NULL.
+        "dimensions": {"programme": "Foundation", "n": index}
+        if index % 2
+        else [{}, None][index // 2],
+        "n": None if index == 2 else index,
+        "value": 61.5 + index,
+        "benchmark": None,
+        "flag": NtsFlag.RED if index % 2 else None,
+        "text": None,
+        "created_at": datetime(2025, 3, 1, 9, 30, index, tzinfo=UTC),
+        "updated_at": datetime(2025, 3, 1, 9, 30, index, tzinfo=UTC),
+        "deleted_at": None,
+    }
+
+
+def test_rows_stored_byte_for_byte_as_sqlalchemy_stores_them(store: Store) -> None:
+    table = cast(Table, m.IntelligenceItem.__table__)
+    provider_id = new_id()
+    with store.unit_of_work() as uow:
+        uow.session.add(
+            m.Provider(
+                id=provider_id,
+                ods_code="RZZ",
+                name="T",
+                kind=ProviderKind.TRUST,
+                opened_on=date(2001, 4, 1),
+            )
+        )
+        fast = [_intelligence(provider_id, i) for i in range(4)]
+        usual = [{**row, "id": new_id()} for row in fast]
+        insert_rows(uow.session, table, fast)
+        uow.session.execute(insert(table), usual)
+        uow.commit()
+    stored_fast = _stored(store, table, [row["id"] for row in fast])
+    stored_usual = _stored(store, table, [row["id"] for row in usual])
+    assert stored_fast == stored_usual
+    assert any(value is None for row in stored_fast for value in row)
+
+
+def test_rows_leaving_columns_to_defaults_get_the_defaults(store: Store) -> None:
+    provider_id = new_id()
+    table = cast(Table, m.Provider.__table__)
+    with store.unit_of_work() as uow:
+        insert_rows(
+            uow.session,
+            table,
+            [{"id": provider_id, "ods_code": "RYY", "name": "T", "kind": ProviderKind.TRUST}],
+        )
+        uow.commit()
+    with store.unit_of_work() as uow:
+        provider = uow.session.scalars(select(m.Provider).where(m.Provider.id == provider_id)).one()
+        assert provider.address_lines == []
+        assert provider.created_at is not None
