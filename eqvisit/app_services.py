@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eqvisit.paths import ProfilePaths
+from eqvisit.services.action_plan import ActionPlanService
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.briefing import BriefingService
+from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
+from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
+from eqvisit.services.reports import ReportService
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.templates import TemplateService
@@ -37,6 +41,10 @@ class Services:
     templates: TemplateService
     demo: DemoService
     briefing: BriefingService
+    action_plan: ActionPlanService
+    reports: ReportService
+    exports: ExportService
+    briefing_report: BriefingReportService
 
     def close(self) -> None:
         self.context.store.close()
@@ -48,6 +56,7 @@ def open_services(paths: ProfilePaths) -> Services:
     context = ServiceContext.open(store)
     credentials = CredentialStore(paths.config_dir)
     attachment_service = AttachmentService(context, paths.attachments_dir)
+    briefing = BriefingService(context)
     return Services(
         context=context,
         providers=ProviderService(context),
@@ -60,5 +69,9 @@ def open_services(paths: ProfilePaths) -> Services:
         attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
-        briefing=BriefingService(context),
+        briefing=briefing,
+        action_plan=ActionPlanService(context),
+        reports=ReportService(context, attachment_service),
+        exports=ExportService(context),
+        briefing_report=BriefingReportService(briefing),
     )

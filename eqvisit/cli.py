@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from eqvisit import __version__, cli_server, cli_sync
+from eqvisit import __version__, cli_report, cli_server, cli_sync
 from eqvisit.errors import EqvisitError
 from eqvisit.logging_setup import configure_logging
 from eqvisit.paths import ProfilePaths, resolve_profile
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_server.add_parsers(commands, common)
     cli_sync.add_parsers(commands, common)
+    cli_report.add_parsers(commands, common)
 
     template = commands.add_parser(
         "template", parents=[common], help="validate and import templates"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from eqvisit import __version__
 from eqvisit.ui.providers_page import ProvidersPage
+from eqvisit.ui.report_page import ReportPage
 from eqvisit.ui.sync_page import SyncPage
 from eqvisit.ui.theme import (
     SCALE_STEP,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from eqvisit.services.dto import SyncStatus
 
 STATUS_REFRESH_MS = 5_000
-SECTIONS = ("Providers", "Visits", "Sync")
+SECTIONS = ("Providers", "Visits", "Sync", "Reports")
 
 
 class MainWindow(QMainWindow):
@@ -78,13 +79,16 @@ class MainWindow(QMainWindow):
             worker,
         )
         self.sync_page = SyncPage(services.sync, worker)
+        self.report_page = ReportPage(
+            services.reports, services.visits, services.exports, worker, services.briefing_report
+        )
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self.sync_page.progress.connect(self._show_progress)
         self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
-        for page in (self.providers_page, self.visits_page, self.sync_page):
+        for page in (self.providers_page, self.visits_page, self.sync_page, self.report_page):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self._show_page)
 

@@ -244,6 +244,21 @@ def build_graph() -> list[m.Base]:
     blob = m.AttachmentBlob(
         sha256="a" * 64, size=1234, uploaded_bytes=512, attachment_id=attachment.id
     )
+    report_version = m.ReportVersion(
+        visit_id=visit.id,
+        number=1,
+        status="final",
+        sha256="b" * 64,
+        size=9,
+        pdf=b"%PDF-1.4\n",
+        data_digest="c" * 64,
+        app_version="0.1.0",
+        generated_at=WHEN,
+        generated_by=lead.id,
+        signed_off_by=lead.id,
+        signed_off_at=WHEN,
+        attachment_id=attachment.id,
+    )
     return [
         trust,
         site,
@@ -275,4 +290,5 @@ def build_graph() -> list[m.Base]:
         conflict,
         setting,
         blob,
+        report_version,
     ]

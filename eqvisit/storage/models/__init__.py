@@ -19,6 +19,7 @@ from eqvisit.storage.models.reference import (
     Template,
     User,
 )
+from eqvisit.storage.models.reports import ReportVersion
 from eqvisit.storage.models.sync import (
     AttachmentBlob,
     Conflict,
@@ -61,6 +62,7 @@ __all__ = [
     "OutboxState",
     "PanelMember",
     "Provider",
+    "ReportVersion",
     "Response",
     "SessionInterviewer",
     "Standard",
