@@ -23,13 +23,11 @@ import os
 import sqlite3
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from harness import pg_schema
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -162,24 +160,6 @@ def bench_sqlite(csv_path: Path, rows: int, folder: Path) -> None:
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
-
-
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def psycopg_connect(url: str) -> Any:
