@@ -19,36 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import FLAGS, INDICATORS, ITEM_COLUMNS
+
 from eqvisit.domain.ids import new_id
 from eqvisit.storage import models as m
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.storage.repositories import intelligence
 from eqvisit.storage.store import open_store
-
-INDICATORS = (
-    "Clinical supervision",
-    "Handover",
-    "Induction",
-    "Rota design",
-    "Feedback",
-    "Teamwork",
-)
-FLAGS = ("red", "pink", "white", "light_green", "green", "grey")
-COLUMNS = (
-    "id",
-    "provider_id",
-    "source",
-    "period",
-    "indicator",
-    "dimensions",
-    "n",
-    "value",
-    "benchmark",
-    "flag",
-    "text",
-    "created_at",
-    "updated_at",
-)
 
 
 def build_rows(count: int, provider_ids: list[str]) -> list[dict[str, Any]]:
@@ -105,7 +82,7 @@ def time_raw(path: Path, rows: list[dict[str, Any]]) -> float:
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB:d}")
-    columns, marks = ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS))
+    columns, marks = ", ".join(ITEM_COLUMNS), ", ".join("?" * len(ITEM_COLUMNS))
     sql = f"INSERT INTO intelligence_items ({columns}) VALUES ({marks})"  # noqa: S608 constants only
     start = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from harness import eqvisit_server, percentile, pg_schema
+from harness import central_store, eqvisit_server, percentile, session_fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -69,19 +68,7 @@ def seed_central(engine: Engine, background: int) -> str:
             "sessions",
             session_id,
             scope,
-            {
-                "visit_id": visit_id,
-                "title": "Foundation trainees",
-                "audience": Audience.LEARNERS.value,
-                "learner_group_id": None,
-                "template_id": None,
-                "template_version": None,
-                "starts_at": None,
-                "ends_at": None,
-                "room": "",
-                "attendance": {},
-                "completed": False,
-            },
+            session_fields(visit_id, "Foundation trainees"),
             clock,
             author_id=member.id,
         )
@@ -202,13 +189,8 @@ def main() -> None:
         "--pg", metavar="URL", help="central store on PostgreSQL (a temporary schema in URL)"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-sync-incremental-") as name:
-        folder = Path(name)
-        if args.pg:
-            with pg_schema(args.pg) as url:
-                run(args, url, folder, "PostgreSQL")
-        else:
-            run(args, str(folder / "central.sqlite3"), folder, "SQLite file")
+    with central_store(args.pg, "bench-sync-incremental-") as (url, folder, label):
+        run(args, url, folder, label)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import sqlite3
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from harness import eqvisit_server, pg_schema
+from harness import FLAGS, INDICATORS, ITEM_COLUMNS, central_store, eqvisit_server
 from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -55,30 +54,6 @@ from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 
 PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
 SEED_BATCH = 10_000
-INDICATORS = (
-    "Clinical supervision",
-    "Handover",
-    "Induction",
-    "Rota design",
-    "Feedback",
-    "Teamwork",
-)
-FLAGS = ("red", "pink", "white", "light_green", "green", "grey")
-ITEM_COLUMNS = (
-    "id",
-    "provider_id",
-    "source",
-    "period",
-    "indicator",
-    "dimensions",
-    "n",
-    "value",
-    "benchmark",
-    "flag",
-    "text",
-    "created_at",
-    "updated_at",
-)
 VERSION_COLUMNS = ("record_type", "record_id", "field", "hlc", "device_id", "author_id", "scope")
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values in SQLite
 
@@ -320,13 +295,8 @@ def main() -> None:
         "--breakdown", action="store_true", help="also time fetching the pages without applying"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-sync-pull-") as name:
-        folder = Path(name)
-        if args.pg:
-            with pg_schema(args.pg) as url:
-                run(args, url, folder, "PostgreSQL")
-        else:
-            run(args, str(folder / "central.sqlite3"), folder, "SQLite file")
+    with central_store(args.pg, "bench-sync-pull-") as (url, folder, label):
+        run(args, url, folder, label)
 
 
 if __name__ == "__main__":

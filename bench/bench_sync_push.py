@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import child_server, free_port, percentile, pg_schema
+from harness import central_store, child_server, free_port, percentile, session_fields
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -59,7 +58,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from eqvisit.domain.enums import Audience, PanelRole, UserRole, VisitType
+from eqvisit.domain.enums import PanelRole, UserRole, VisitType
 from eqvisit.domain.hlc import HybridClock
 from eqvisit.domain.ids import new_id
 from eqvisit.storage.engine import create_database_engine
@@ -189,19 +188,7 @@ def seed_central(engine: Engine, clients: int) -> tuple[str, list[Pusher]]:
                 "sessions",
                 session_id,
                 f"visit:{visit_id}",
-                {
-                    "visit_id": visit_id,
-                    "title": f"Session {number}",
-                    "audience": Audience.LEARNERS.value,
-                    "learner_group_id": None,
-                    "template_id": None,
-                    "template_version": None,
-                    "starts_at": None,
-                    "ends_at": None,
-                    "room": "",
-                    "attendance": {},
-                    "completed": False,
-                },
+                session_fields(visit_id, f"Session {number}"),
                 clock,
                 author_id=user.id,
             )
@@ -428,13 +415,8 @@ def main() -> None:
     if args.serve_bare is not None:
         serve_bare(args.db, args.serve_bare)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-sync-push-") as name:
-        folder = Path(name)
-        if args.pg:
-            with pg_schema(args.pg) as url:
-                run(args, url, folder, "PostgreSQL")
-        else:
-            run(args, str(folder / "central.sqlite3"), folder, "SQLite file (WAL)")
+    with central_store(args.pg, "bench-sync-push-") as (url, folder, label):
+        run(args, url, folder, label)
 
 
 if __name__ == "__main__":

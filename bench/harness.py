@@ -1,5 +1,6 @@
-"""What the sync benchmarks share: a throw-away PostgreSQL schema, a free loopback port, a server
-in a child process, and a percentile.
+"""What the benchmarks share: a central store on a SQLite file or a throw-away PostgreSQL schema, a
+free loopback port, a server in a child process, a percentile, and the shape of synthetic
+intelligence rows and agenda sessions.
 
 The benchmarks are run as plain files (``python bench/bench_x.py``), so Python puts ``bench/`` on
 the path and they import this module as ``harness``.
@@ -12,17 +13,74 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
+
+INDICATORS = (
+    "Clinical supervision",
+    "Handover",
+    "Induction",
+    "Rota design",
+    "Feedback",
+    "Teamwork",
+)
+FLAGS = ("red", "pink", "white", "light_green", "green", "grey")
+ITEM_COLUMNS = (
+    "id",
+    "provider_id",
+    "source",
+    "period",
+    "indicator",
+    "dimensions",
+    "n",
+    "value",
+    "benchmark",
+    "flag",
+    "text",
+    "created_at",
+    "updated_at",
+)
+
+
+def session_fields(visit_id: str, title: str) -> dict[str, Any]:
+    """A new learners' session of ``visit_id``, as ``server_write`` takes its fields."""
+    return {
+        "visit_id": visit_id,
+        "title": title,
+        "audience": "learners",
+        "learner_group_id": None,
+        "template_id": None,
+        "template_version": None,
+        "starts_at": None,
+        "ends_at": None,
+        "room": "",
+        "attendance": {},
+        "completed": False,
+    }
+
+
+@contextmanager
+def central_store(pg_url: str | None, prefix: str) -> Iterator[tuple[str, Path, str]]:
+    """``(database URL, work folder, label)``: a SQLite file in a temporary folder, or a
+    throw-away schema of the PostgreSQL database at ``pg_url``."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        folder = Path(name)
+        if pg_url:
+            with pg_schema(pg_url) as url:
+                yield url, folder, "PostgreSQL"
+        else:
+            yield str(folder / "central.sqlite3"), folder, "SQLite file (WAL)"
 
 
 @contextmanager
