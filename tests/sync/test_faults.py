@@ -626,6 +626,17 @@ def eqvisit_sync(profile: Path) -> subprocess.Popen[str]:
     )
 
 
+def sync_to_the_end(profile: Path) -> subprocess.CompletedProcess[str]:
+    """``eqvisit sync`` in a child process, run to the end, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "eqvisit", "sync", "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path) -> bool:
     """Once the child has begun sending (its store is open), SIGKILL it 0.1 s into a write."""
     assert child.stdout is not None
@@ -718,13 +729,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
             rolled_back += cursor == start
         assert rolled_back >= 1, "no kill landed inside the transaction applying the page"
 
-        finished = subprocess.run(
-            [sys.executable, "-m", "eqvisit", "sync", "--profile", str(reader_folder)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        finished = sync_to_the_end(reader_folder)
         assert finished.returncode == 0, finished.stderr
         assert f"{scope}: everything you wrote is on the server" in finished.stdout
         services = open_services(resolve_profile(reader_folder))
@@ -742,13 +747,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         finally:
             engine.dispose()
             services.close()
-        again = subprocess.run(
-            [sys.executable, "-m", "eqvisit", "sync", "--profile", str(reader_folder)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        again = sync_to_the_end(reader_folder)
         assert again.returncode == 0, again.stderr
         assert "pushed 0 " in again.stdout and "pulled 0 " in again.stdout, again.stdout
 
