@@ -120,12 +120,29 @@ class SyncClient:
 
     def _send(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
         """The response to a request, retried with backoff; refusals raised as errors."""
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        response = self._with_retries(method, path, retry=retry, **kwargs)
+        _raise_for_refusal(response)
+        return response
+
+    def _with_retries(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool = True,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """The last response, after retrying connection failures, 5xx and 429 with backoff."""
+        sent = {
+            **(headers or {}),
+            **({"Authorization": f"Bearer {self._token}"} if self._token else {}),
+        }
         delay = self._backoff
         attempts = self._attempts if retry else 1
         for attempt in range(1, attempts + 1):
             try:
-                response = self._http.request(method, path, headers=headers, **kwargs)
+                response = self._http.request(method, path, headers=sent, **kwargs)
             except httpx.TransportError as exc:
                 if attempt == attempts:
                     raise NetworkError(
@@ -133,7 +150,6 @@ class SyncClient:
                     ) from exc
             else:
                 if response.status_code not in RETRYABLE_STATUS or attempt == attempts:
-                    _raise_for_refusal(response)
                     return response
             self._sleep(delay)
             delay *= 2
@@ -176,33 +192,14 @@ class SyncClient:
         *,
         content: bytes | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        if content is not None:
-            headers["Content-Type"] = "application/octet-stream"
-        delay = self._backoff
-        for attempt in range(1, self._attempts + 1):
-            try:
-                response = self._http.request(
-                    method, path, params=params, content=content, headers=headers
-                )
-            except httpx.TransportError as exc:
-                if attempt == self._attempts:
-                    raise NetworkError(
-                        f"The central store cannot be reached ({type(exc).__name__})."
-                    ) from exc
-            else:
-                if response.status_code not in RETRYABLE_STATUS or attempt == self._attempts:
-                    if response.status_code == 401:
-                        _raise_for_refusal(response)  # AuthError or DeviceRevoked
-                    if response.status_code >= 400:
-                        error, detail = _error_of(response)
-                        raise BlobRefused(response.status_code, error, detail)
-                    return response
-            self._sleep(delay)
-            delay *= 2
-        raise NetworkError(
-            "The central store cannot be reached."
-        )  # pragma: no cover - loop returns
+        headers = {"Content-Type": "application/octet-stream"} if content is not None else {}
+        response = self._with_retries(method, path, params=params, content=content, headers=headers)
+        if response.status_code == 401:
+            _raise_for_refusal(response)  # AuthError or DeviceRevoked
+        if response.status_code >= 400:
+            error, detail = _error_of(response)
+            raise BlobRefused(response.status_code, error, detail)
+        return response
 
     @staticmethod
     def _blob_path(sha256: str) -> str:
