@@ -79,6 +79,18 @@ class SyncReport:
     downloads: TransferSummary = field(default_factory=TransferSummary)
 
 
+@dataclass
+class _Sent:
+    """What a sync's push did: counts, reasons for refusals, and the highest sequence number
+    the server gave our changes in each scope."""
+
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+    heads: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SignIn:
     connection: Connection
@@ -137,7 +149,7 @@ class SyncService:
     def _sync(self, client: SyncClient, say: Progress) -> SyncReport:
         granted = client.scopes()
         self._observe(granted.server_hlc)
-        pushed, accepted, rejected, reasons, pushed_heads = self._push(client, say)
+        sent = self._push(client, say)
         uploads = (
             self._attachments.upload_pending(client) if self._attachments else TransferSummary()
         )
@@ -146,7 +158,7 @@ class SyncService:
             scopes, key=lambda s: (not s.startswith("reference"), not s.startswith("provider"), s)
         )
         heads = {g.scope: g.head for g in granted.scopes}
-        for scope, seq in pushed_heads.items():  # our own changes moved these heads since
+        for scope, seq in sent.heads.items():  # our own changes moved these heads since
             if scope in heads:
                 heads[scope] = max(heads[scope], seq)
         with self._context.store.unit_of_work() as uow:
@@ -164,14 +176,14 @@ class SyncService:
             self._attachments.prune_orphans()
         receipts = self._receipts(client, [s for s in ordered if s.startswith("visit:")])
         return SyncReport(
-            pushed,
-            accepted,
-            rejected,
+            sent.pushed,
+            sent.accepted,
+            sent.rejected,
             pulled,
             applied,
             receipts,
             purged,
-            tuple(reasons),
+            tuple(sent.reasons),
             uploads,
             downloads,
         )
@@ -182,12 +194,8 @@ class SyncService:
         self._context.correct_clock(server.wall_ms)
         self._context.clock.observe(server, self._context.corrected_wall_ms())
 
-    def _push(
-        self, client: SyncClient, say: Progress
-    ) -> tuple[int, int, int, list[str], dict[str, int]]:
-        pushed = accepted = rejected = 0
-        reasons: list[str] = []
-        heads: dict[str, int] = {}
+    def _push(self, client: SyncClient, say: Progress) -> _Sent:
+        sent = _Sent()
         while True:
             with self._context.store.unit_of_work() as uow:
                 batch = [
@@ -195,7 +203,7 @@ class SyncService:
                     for change in sync_state.pending_changes(uow.session, MAX_PUSH_BATCH)
                 ]
             if not batch:
-                return pushed, accepted, rejected, reasons, heads
+                return sent
             say(f"Sending {len(batch)} changes")
             answer = client.push(batch)
             self._observe(answer.server_hlc)
@@ -215,20 +223,20 @@ class SyncService:
                     ],
                 )
                 uow.commit()
-            pushed += len(batch)
+            sent.pushed += len(batch)
             scope_of = {change.change_id: change.scope for change in batch}
             for result in answer.results:
                 if result.status == "accepted":
-                    accepted += 1
+                    sent.accepted += 1
                     scope = scope_of.get(result.change_id)
                     if scope is not None and result.server_seq is not None:
-                        heads[scope] = max(heads.get(scope, 0), result.server_seq)
+                        sent.heads[scope] = max(sent.heads.get(scope, 0), result.server_seq)
                 else:
-                    rejected += 1
-                    reasons.append(f"{result.change_id}: {result.reason}")
+                    sent.rejected += 1
+                    sent.reasons.append(f"{result.change_id}: {result.reason}")
             if len(answer.results) < len(batch):
                 log.warning("the server answered %d of %d changes", len(answer.results), len(batch))
-                return pushed, accepted, rejected, reasons, heads
+                return sent
 
     def _pull_scope(self, client: SyncClient, scope: str, say: Progress) -> tuple[int, int]:
         """Pull a scope page by page, each page applied with its cursor in one transaction.
