@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import IntelligenceSource
+from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.models import IntelligenceItem
 
 BATCH_SIZE = 10_000
@@ -22,11 +23,11 @@ def bulk_insert(
 
     Returns how many rows were inserted. Runs inside the caller's transaction.
     """
-    statement = insert(cast(Table, IntelligenceItem.__table__))
+    table = cast(Table, IntelligenceItem.__table__)
     iterator = iter(rows)
     total = 0
     while batch := list(islice(iterator, batch_size)):
-        session.execute(statement, batch)
+        insert_rows(session, table, batch)
         total += len(batch)
     return total
 
