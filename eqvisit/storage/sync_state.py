@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Date, Table, delete, select, tuple_
+from sqlalchemy import Date, Table, delete, select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.merge import FieldWrite, merge_field
@@ -234,12 +234,59 @@ def apply_page(
         [c.change_id for c in changes if own_device is None or c.device_id == own_device],
     )
     theirs = [change for change in changes if change.change_id not in echoes]
-    fresh, rest = _split_fresh(session, theirs)
+    ids_by_type = _ids_by_type(theirs)
+    versions = _field_versions(session, ids_by_type)
+    fresh, rest = _split_fresh(theirs, versions)
     applied = _insert_fresh(session, fresh, per_field_versions=per_field_versions)
     if rest:
-        known = _Known.load(session, rest)
+        # A record created earlier in this same page has stamps now: read those too.
+        created = {(c.record_type, c.record_id) for c in fresh}
+        again = [c for c in rest if (c.record_type, c.record_id) in created]
+        versions.update(_field_versions(session, _ids_by_type(again)))
+        known = _Known(_records(session, _ids_by_type(rest)), versions)
         applied += sum(_merge_change(session, change, known) for change in rest)
     return applied
+
+
+def _ids_by_type(changes: Sequence[IncomingChange]) -> dict[str, list[str]]:
+    ids: dict[str, set[str]] = {}
+    for change in changes:
+        ids.setdefault(change.record_type, set()).add(change.record_id)
+    return {record_type: sorted(found) for record_type, found in ids.items()}
+
+
+def _field_versions(
+    session: Session, ids_by_type: Mapping[str, Sequence[str]]
+) -> dict[tuple[str, str], dict[str, FieldVersion]]:
+    """The stamps this store holds for these records, by record and field (one read per
+    record type and few hundred ids: a single-column ``IN`` on the primary key's prefix)."""
+    versions: dict[tuple[str, str], dict[str, FieldVersion]] = {}
+    for record_type, ids in ids_by_type.items():
+        for chunk in _chunks(ids):
+            for version in session.scalars(
+                select(FieldVersion).where(
+                    FieldVersion.record_type == record_type, FieldVersion.record_id.in_(chunk)
+                )
+            ):
+                versions.setdefault((record_type, version.record_id), {})[version.field] = version
+    return versions
+
+
+def _records(
+    session: Session, ids_by_type: Mapping[str, Sequence[str]]
+) -> dict[tuple[str, str], Base]:
+    records: dict[tuple[str, str], Base] = {}
+    for record_type, ids in ids_by_type.items():
+        model = model_for(record_type)
+        if model is None:
+            continue
+        id_column = cast(Table, model.__table__).c.id
+        for chunk in _chunks(ids):
+            records.update(
+                ((record_type, record.id), record)  # type: ignore[attr-defined]
+                for record in session.scalars(select(model).where(id_column.in_(chunk)))
+            )
+    return records
 
 
 def _own_accepted(session: Session, change_ids: Sequence[str]) -> set[str]:
@@ -256,26 +303,10 @@ def _own_accepted(session: Session, change_ids: Sequence[str]) -> set[str]:
 
 
 def _split_fresh(
-    session: Session, changes: Sequence[IncomingChange]
+    changes: Sequence[IncomingChange], versions: Mapping[tuple[str, str], object]
 ) -> tuple[list[IncomingChange], list[IncomingChange]]:
-    """Changes that create a record this store has never seen, and all the others."""
-    ids_by_type: dict[str, set[str]] = {}
-    for change in changes:
-        ids_by_type.setdefault(change.record_type, set()).add(change.record_id)
-    known: set[tuple[str, str]] = set()
-    for record_type, ids in ids_by_type.items():
-        for chunk in _chunks(sorted(ids)):
-            known.update(
-                (record_type, record_id)
-                for record_id in session.scalars(
-                    select(FieldVersion.record_id)
-                    .where(
-                        FieldVersion.record_type == record_type,
-                        FieldVersion.record_id.in_(chunk),
-                    )
-                    .distinct()
-                )
-            )
+    """Changes that create a record this store has never seen (no stamps in ``versions``), and
+    all the others."""
     fresh: list[IncomingChange] = []
     rest: list[IncomingChange] = []
     seen_in_page: set[tuple[str, str]] = set()
@@ -283,7 +314,7 @@ def _split_fresh(
         key = (change.record_type, change.record_id)
         model = model_for(change.record_type)
         if (
-            key in known
+            key in versions
             or key in seen_in_page
             or model is None
             or not _required_columns(model) <= change.fields.keys()
@@ -362,33 +393,6 @@ class _Known:
 
     records: dict[tuple[str, str], Base]
     versions: dict[tuple[str, str], dict[str, FieldVersion]]
-
-    @classmethod
-    def load(cls, session: Session, changes: Sequence[IncomingChange]) -> _Known:
-        keys = sorted({(c.record_type, c.record_id) for c in changes})
-        versions: dict[tuple[str, str], dict[str, FieldVersion]] = {key: {} for key in keys}
-        for chunk in _chunks(keys):
-            for version in session.scalars(
-                select(FieldVersion).where(
-                    tuple_(FieldVersion.record_type, FieldVersion.record_id).in_(chunk)
-                )
-            ):
-                versions[(version.record_type, version.record_id)][version.field] = version
-        records: dict[tuple[str, str], Base] = {}
-        ids_by_type: dict[str, list[str]] = {}
-        for record_type, record_id in keys:
-            ids_by_type.setdefault(record_type, []).append(record_id)
-        for record_type, ids in ids_by_type.items():
-            model = model_for(record_type)
-            if model is None:
-                continue
-            id_column = cast(Table, model.__table__).c.id
-            for id_chunk in _chunks(ids):
-                records.update(
-                    ((record_type, record.id), record)  # type: ignore[attr-defined]
-                    for record in session.scalars(select(model).where(id_column.in_(id_chunk)))
-                )
-        return cls(records, versions)
 
 
 def _merge_change(session: Session, change: IncomingChange, known: _Known) -> int:
