@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 BUSY_TIMEOUT_MS = 5_000
+# An execution option: transactions on an engine carrying it only read (see :func:`reader`).
+READ_ONLY_OPTION = "eqvisit_read_only"
 # 64 MiB of page cache: index maintenance of bulk imports and syncs stays in memory (measured
 # 2.3× faster inserts into intelligence_items than SQLite's 2 MiB default).
 CACHE_SIZE_KIB = 65_536
@@ -47,6 +49,13 @@ def create_database_engine(url: str | URL, **kwargs: Any) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
+def reader(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read. On SQLite they begin DEFERRED, so under WAL
+    they read a snapshot without taking, or waiting for, the one write lock; elsewhere the
+    option changes nothing."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,5 +74,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a read-then-write transaction never fails
-        # half way with SQLITE_BUSY; one worker writes, so this costs no concurrency.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # half way with SQLITE_BUSY; one worker writes, so this costs no concurrency. Readers
+        # (the central store's pulls, receipts and token checks) begin DEFERRED instead.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

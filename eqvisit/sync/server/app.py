@@ -8,15 +8,12 @@ token; bodies are JSON (415 otherwise) and bounded in size (413). Refusals are J
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +38,7 @@ from eqvisit.sync.server.access import Refused
 from eqvisit.sync.server.auth import TooManyAttempts
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.deps import ApiError, Authenticated
+from eqvisit.sync.server.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -122,19 +120,14 @@ def create_app(
     engine: Engine, *, clock: ServerClock | None = None, max_body: int = MAX_BODY_BYTES
 ) -> FastAPI:
     """The ASGI app over ``engine`` (whose schema is already at head)."""
-    sessions = sessionmaker(engine, expire_on_commit=False)
+    transactions = Transactions(engine)
     server_clock = clock or ServerClock()
     app = FastAPI(title="eqvisit central store", version=__version__)
-    app.state.sessions = sessions
+    app.state.transactions = transactions
     # Level 1: pages are JSON of ids and stamps, which the fastest level already shrinks about
     # twelvefold; the default (9) costs several times the CPU for a few per cent more.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(GuardMiddleware, max_body=max_body)
-
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        with sessions() as session, session.begin():
-            yield session
 
     app.include_router(blobs.router)
 
@@ -156,22 +149,21 @@ def create_app(
 
     @app.post("/v1/login")
     def login(request: LoginRequest, x_eqvisit_device: Annotated[str, Header()]) -> LoginResponse:
-        with sessions() as session:
-            try:
-                with session.begin():
-                    token, device, user = auth.login(
-                        session,
-                        request.username,
-                        request.password,
-                        request.device_name,
-                        x_eqvisit_device,
-                    )
-            except TooManyAttempts as exc:
-                raise ApiError(429, "rate_limited", str(exc)) from exc
-            except AuthError as exc:
-                with session.begin():  # the failure itself must be remembered for the rate limit
-                    auth.record_failure(session, request.username)
-                raise ApiError(401, "unauthenticated", str(exc)) from exc
+        try:
+            with transactions.write() as session:
+                token, device, user = auth.login(
+                    session,
+                    request.username,
+                    request.password,
+                    request.device_name,
+                    x_eqvisit_device,
+                )
+        except TooManyAttempts as exc:
+            raise ApiError(429, "rate_limited", str(exc)) from exc
+        except AuthError as exc:
+            with transactions.write() as session:  # the failure counts towards the rate limit
+                auth.record_failure(session, request.username)
+            raise ApiError(401, "unauthenticated", str(exc)) from exc
         log.info("device %s signed in for user %s", device.id, user.id)
         return LoginResponse(
             token=token,
@@ -183,21 +175,21 @@ def create_app(
 
     @app.post("/v1/logout")
     def logout(who: Authenticated) -> dict[str, str]:
-        with transaction() as session:
+        with transactions.write() as session:
             device = auth.device(session, who.device_id)
             auth.revoke(session, device)
         return {"status": "signed out"}
 
     @app.get("/v1/scopes")
     def scopes(who: Authenticated) -> ScopeList:
-        with transaction() as session:
+        with transactions.read() as session:
             return ScopeList(
                 scopes=reading.scopes_for(session, who), server_hlc=str(server_clock.now())
             )
 
     @app.post("/v1/push")
     def push(request: PushRequest, who: Authenticated) -> PushResponse:
-        with transaction() as session:
+        with transactions.write() as session:
             results = exchange.push(session, who, request.changes, server_clock)
         return PushResponse(results=results, server_hlc=str(server_clock.now()))
 
@@ -208,7 +200,7 @@ def create_app(
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = DEFAULT_PULL_PAGE,
     ) -> Response:
-        with transaction() as session:
+        with transactions.read() as session:
             try:
                 page = reading.pull(session, who, scope, after, limit, server_clock)
             except Refused as exc:
@@ -217,7 +209,7 @@ def create_app(
 
     @app.get("/v1/receipt")
     def receipt(who: Authenticated, scope: str) -> Receipt:
-        with transaction() as session:
+        with transactions.read() as session:
             try:
                 return reading.receipt(session, who, scope)
             except Refused as exc:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
@@ -83,6 +84,7 @@ def login(
         name=device_name,
         token_hash=token_digest(token),
         created_at=now,
+        last_seen_at=now,
     )
     previous = session.get(Device, client_device_id)
     if previous is not None:
@@ -92,6 +94,7 @@ def login(
         previous.name = device_name
         previous.revoked_at = None
         previous.created_at = now
+        previous.last_seen_at = now
         issued = previous
     else:
         session.add(issued)
@@ -110,8 +113,17 @@ def device(session: Session, device_id: str) -> Device:
     return found
 
 
-def authenticate(session: Session, token: str) -> Actor:
-    """The actor behind a bearer token; :class:`AuthError` if unknown or revoked."""
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a valid token belongs to, and whether the device's last-seen time is due a write."""
+
+    actor: Actor
+    seen_at: datetime | None
+
+
+def authenticate(session: Session, token: str) -> Caller:
+    """The caller behind a bearer token; :class:`AuthError` if unknown or revoked. Only reads:
+    the last-seen time, written at most once a minute, is :func:`mark_seen`'s job."""
     found = session.scalar(select(Device).where(Device.token_hash == token_digest(token)))
     if found is None:
         raise AuthError("Not signed in: the token is unknown.")
@@ -121,9 +133,13 @@ def authenticate(session: Session, token: str) -> Actor:
     if user is None or not user.active:
         raise AuthError("This user is no longer active.")
     now = datetime.now(UTC)
-    if found.last_seen_at is None or now - found.last_seen_at > LAST_SEEN_GRANULARITY:
-        found.last_seen_at = now  # at most once a minute: a pull of many pages writes once
-    return Actor(user_id=user.id, role=UserRole(user.role), device_id=found.id)
+    due = found.last_seen_at is None or now - found.last_seen_at > LAST_SEEN_GRANULARITY
+    actor = Actor(user_id=user.id, role=UserRole(user.role), device_id=found.id)
+    return Caller(actor=actor, seen_at=now if due else None)
+
+
+def mark_seen(session: Session, device_id: str, at: datetime) -> None:
+    session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=at))
 
 
 def create_user(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from eqvisit.domain.enums import UserRole
@@ -27,8 +27,9 @@ from eqvisit.sync.attachments import (
 )
 from eqvisit.sync.permissions import Action, Grant, grant
 from eqvisit.sync.server.access import Actor, field_value, may_read, role_in_scope
-from eqvisit.sync.server.deps import ApiError, Authenticated
+from eqvisit.sync.server.deps import ApiError, Authenticated, store_transactions
 from eqvisit.sync.server.models import Blob, BlobChunk, ServerRecord
+from eqvisit.sync.server.transactions import Transactions
 
 router = APIRouter()
 
@@ -44,7 +45,7 @@ def blob_status(
     request: Request, sha256: Sha256, scope: VisitScope, who: Authenticated
 ) -> BlobStatus:
     """How much of the blob the store holds (where an upload resumes), for its scope's readers."""
-    with _sessions(request)() as session, session.begin():
+    with store_transactions(request).read() as session:
         _readable_records(session, who, scope, sha256)
         return _status(sha256, session.get(Blob, sha256))
 
@@ -68,8 +69,9 @@ async def put_chunk(
     _check_declared(size, media_type)
     data = await request.body()
     _check_chunk(offset, size, len(data))
+    transactions = store_transactions(request)
     return await run_in_threadpool(
-        _store_chunk, _sessions(request), who, sha256, scope, offset, size, media_type, data
+        _store_chunk, transactions, who, sha256, scope, offset, size, media_type, data
     )
 
 
@@ -83,7 +85,7 @@ def download(
     length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES,
 ) -> Response:
     """Up to ``length`` bytes of a complete blob from ``offset``, for its scope's readers."""
-    with _sessions(request)() as session, session.begin():
+    with store_transactions(request).read() as session:
         _readable_records(session, who, scope, sha256)
         blob = session.get(Blob, sha256)
         if blob is None or not blob.complete:
@@ -102,11 +104,6 @@ def download(
         media_type=OCTET_STREAM,
         headers={"X-Blob-Size": str(size), "X-Content-Type-Options": "nosniff"},
     )
-
-
-def _sessions(request: Request) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    return sessions
 
 
 def _check_declared(size: int, media_type: str) -> None:
@@ -192,7 +189,7 @@ def _readable_records(
 
 
 def _store_chunk(
-    sessions: sessionmaker[Session],
+    transactions: Transactions,
     who: Actor,
     sha256: str,
     scope: str,
@@ -202,7 +199,7 @@ def _store_chunk(
     data: bytes,
 ) -> BlobStatus:
     try:
-        with sessions() as session, session.begin():
+        with transactions.write() as session:
             outcome = _append(session, who, sha256, scope, offset, size, media_type, data)
     except IntegrityError as exc:
         raise ApiError(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import OperationalError
 
 from eqvisit.errors import AuthError
 from eqvisit.sync.server import auth
 from eqvisit.sync.server.access import Actor
+from eqvisit.sync.server.transactions import Transactions
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -25,13 +29,27 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "Sign in first: no bearer token was sent.")
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    with sessions() as session, session.begin():
+    transactions = store_transactions(request)
+    with transactions.read() as session:
         try:
-            return auth.authenticate(session, token.strip())
+            caller = auth.authenticate(session, token.strip())
         except AuthError as exc:
             revoked = "revoked" in str(exc)
             raise ApiError(401, "revoked" if revoked else "unauthenticated", str(exc)) from exc
+    if caller.seen_at is not None:
+        try:
+            with transactions.write() as session:
+                auth.mark_seen(session, caller.actor.device_id, caller.seen_at)
+        except OperationalError:
+            # Informational only (shown by list-devices): a store busy past its timeout with
+            # another process's write must not turn this request away.
+            log.warning("could not record when device %s was last seen", caller.actor.device_id)
+    return caller.actor
+
+
+def store_transactions(request: Request) -> Transactions:
+    transactions: Transactions = request.app.state.transactions
+    return transactions
 
 
 Authenticated = Annotated[Actor, Depends(current_actor)]
