@@ -14,11 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 HEADER = (
     "Reference",
     "Kind",
@@ -86,6 +81,12 @@ def action_plan_csv(lines: Sequence[ActionPlanLine]) -> bytes:
 
 def action_plan_xlsx(lines: Sequence[ActionPlanLine], title: str) -> bytes:
     """A workbook streamed row by row (openpyxl's write-only mode), so size costs only time."""
+    # openpyxl is imported when a workbook is written, not when the app starts.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Action plan")
     for column, width in enumerate(WIDTHS, start=1):

@@ -6,11 +6,10 @@ this module knows nothing of the services' types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from reportlab.platypus import Flowable, Paragraph
 
 from eqvisit.reports.charts import flags_chart
+from eqvisit.reports.data import BriefingDocument
 from eqvisit.reports.layout import (
     CONTENT_WIDTH,
     DocumentInfo,
@@ -20,30 +19,6 @@ from eqvisit.reports.layout import (
     render_document,
 )
 from eqvisit.reports.styles import markup, stylesheet
-
-
-@dataclass(frozen=True)
-class BriefingTable:
-    """One section of the pack as a table; ``empty`` is what to say when it has no rows."""
-
-    title: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[float, ...]  # relative; scaled to the page
-    empty: str = "None."
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class BriefingDocument:
-    title: str
-    provider: str
-    facts: tuple[tuple[str, str], ...]
-    reason: str
-    flag_period: str
-    flag_counts: tuple[tuple[str, int], ...]
-    sections: tuple[BriefingTable, ...]
-    app_version: str
 
 
 def render_briefing(document: BriefingDocument, *, invariant: bool = False) -> bytes:

@@ -131,3 +131,27 @@ def report_digest(data: ReportData) -> str:
         content.pop(when, None)
     encoded = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class BriefingTable:
+    """One section of the pack as a table; ``empty`` is what to say when it has no rows."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]  # relative; scaled to the page
+    empty: str = "None."
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BriefingDocument:
+    title: str
+    provider: str
+    facts: tuple[tuple[str, str], ...]
+    reason: str
+    flag_period: str
+    flag_counts: tuple[tuple[str, int], ...]
+    sections: tuple[BriefingTable, ...]
+    app_version: str

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from eqvisit import __version__
 from eqvisit.errors import InvalidValue
-from eqvisit.reports.briefing import BriefingDocument, BriefingTable, render_briefing
+from eqvisit.reports.data import BriefingDocument, BriefingTable
 from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_dto import BriefingPack, TrendSeries
 from eqvisit.services.dto import IntelligenceRow
@@ -25,6 +25,8 @@ class BriefingReportService:
 
     def pdf(self, visit_id: str) -> bytes:
         pack = self._briefing.for_visit(visit_id)
+        from eqvisit.reports.briefing import render_briefing  # ReportLab loads on first use
+
         return render_briefing(briefing_document(pack), invariant=self._invariant)
 
     def save(self, visit_id: str, target: Path) -> None:

@@ -20,8 +20,6 @@ from eqvisit.domain.ids import new_id, utc_now
 from eqvisit.domain.lifecycle import check_transition
 from eqvisit.errors import DomainError, NotFound, StorageError
 from eqvisit.reports.data import Provenance, SignOff, report_digest
-from eqvisit.reports.preview import page_count, render_pages
-from eqvisit.reports.visit_report import render_visit_report
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.exports import write_file
@@ -147,6 +145,8 @@ class ReportService:
     ) -> PreviewPages:
         """PNG images of pages ``first`` … ``first + count - 1`` of a version, and its length."""
         pdf = self.pdf(version_id)
+        from eqvisit.reports.preview import page_count, render_pages  # PDFium on first use
+
         images = render_pages(pdf, first=first, count=count, dpi=dpi)
         return PreviewPages(version_id, first, tuple(images), page_count(pdf))
 
@@ -167,6 +167,8 @@ class ReportService:
             template_versions=data.template_versions,
             data_digest=report_digest(data),
         )
+        from eqvisit.reports.visit_report import render_visit_report  # ReportLab on first use
+
         pdf = render_visit_report(
             data, provenance, draft=sign_off is None, invariant=self._invariant
         )

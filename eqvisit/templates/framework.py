@@ -14,7 +14,6 @@ from eqvisit.templates.fields import FrozenModel, Slug, StandardCode, Text
 from eqvisit.templates.problems import TemplateValidationError
 from eqvisit.templates.resources import frameworks_dir
 from eqvisit.templates.translate import translate_validation_error
-from eqvisit.templates.yaml_reader import LineLocator, load_yaml_file
 
 
 class Standard(FrozenModel):
@@ -93,6 +92,8 @@ FRAMEWORK_KEYS = frozenset({*Framework.model_fields, *Domain.model_fields, *Stan
 
 def read_framework_file(path: Path) -> Framework:
     """Load one framework file; problems raise :class:`TemplateError` with file and line."""
+    from eqvisit.templates.yaml_reader import LineLocator, load_yaml_file  # YAML only when read
+
     document = load_yaml_file(path)
     locator = LineLocator(document.source, document.lines)
     if not isinstance(document.data, dict):

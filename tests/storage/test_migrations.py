@@ -5,12 +5,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from eqvisit.storage.engine import create_store_engine
-from eqvisit.storage.migrate import current_revision, head_revision, upgrade_store
+from eqvisit.storage.migrate import (
+    LOCAL_STORE,
+    alembic_head,
+    current_revision,
+    head_revision,
+    upgrade_store,
+)
 from eqvisit.storage.migration_hooks import include_name
 from eqvisit.storage.models import Base
 from eqvisit.storage.unit_of_work import Store
@@ -27,6 +34,20 @@ def test_models_and_migrations_agree(store: Store) -> None:
 
 def test_a_new_store_is_at_head(store: Store) -> None:
     assert current_revision(store.engine) == head_revision()
+
+
+@pytest.mark.parametrize("package", [LOCAL_STORE, "eqvisit.sync.server"])
+def test_the_head_read_from_the_scripts_is_alembics(package: str) -> None:
+    assert head_revision(package) == alembic_head(package)
+
+
+def test_a_store_at_an_older_revision_is_behind(tmp_path: Path) -> None:
+    engine = create_store_engine(tmp_path / "old.sqlite3")
+    upgrade_store(engine, backup_dir=None, target="0005")
+    assert current_revision(engine) == "0005"
+    upgrade_store(engine, backup_dir=tmp_path)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
 
 
 def test_upgrading_keeps_data_and_pending_changes_and_takes_a_backup(tmp_path: Path) -> None:
