@@ -13,6 +13,7 @@ from sqlalchemy import text
 from eqvisit.storage.engine import create_store_engine
 from eqvisit.storage.migrate import (
     LOCAL_STORE,
+    _module_constants,
     alembic_head,
     current_revision,
     head_revision,
@@ -39,6 +40,22 @@ def test_a_new_store_is_at_head(store: Store) -> None:
 @pytest.mark.parametrize("package", [LOCAL_STORE, "eqvisit.sync.server"])
 def test_the_head_read_from_the_scripts_is_alembics(package: str) -> None:
     assert head_revision(package) == alembic_head(package)
+
+
+@pytest.mark.parametrize(
+    ("source", "readable"),
+    [
+        ('revision = "0007"\ndown_revision = "0006"\n', True),
+        ("revision: str = '0007'  # note\ndown_revision: str | None = None\n", True),
+        ('revision = "0007"\ndown_revision = ("0006a", "0006b")\n', False),
+        ('revision = make_id()\ndown_revision = "0006"\n', False),
+    ],
+)
+def test_only_plain_literal_revisions_are_read_from_source(source: str, readable: bool) -> None:
+    """Anything but a plain chain of literals is left to Alembic to read."""
+    constants = _module_constants(source)
+    plain = all(isinstance(constants.get(name), str | None) for name in constants)
+    assert (plain and "revision" in constants) is readable
 
 
 def test_a_store_at_an_older_revision_is_behind(tmp_path: Path) -> None:
