@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 
 from eqvisit.app_services import Services
-from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
+from eqvisit.domain.enums import IntelligenceSource, NtsFlag, OrgStatus, ProviderKind
 from eqvisit.domain.ods import read_ods_lines
 from eqvisit.errors import ImportFileError
+from eqvisit.storage.repositories import providers
+from eqvisit.storage.repositories.providers import ProviderFilter
 from eqvisit.sync.server.demo import SYNTHETIC_NOTE
 from tests.conftest import ETR_FILE
 
@@ -89,3 +91,28 @@ def test_ods_reader_names_the_line_of_a_bad_row(tmp_path: Path) -> None:
         ImportFileError, match=r"etr.csv:1: open date: '20171301' is not a real date"
     ):
         list(read_ods_lines([bad_date], "etr.csv", ProviderKind.TRUST))
+
+
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        ProviderFilter(),
+        ProviderFilter(red_flags_only=True),
+        ProviderFilter(kinds=(ProviderKind.TRUST,), status=OrgStatus.ACTIVE),
+        ProviderFilter(region_code="Y56"),
+    ],
+    ids=["no filter", "red flags", "active trusts", "one region"],
+)
+def test_broad_and_narrow_searches_list_the_same_providers(
+    demo: Services, narrowed: ProviderFilter
+) -> None:
+    """A broad match walks the name index and a narrow one sorts its matches: both plans must
+    give the same first rows in the same order, ties on the name included."""
+    queries = ["n", "nhs", "r", "royal", "hospital", "university hosp", "R0A", "Y56", "zzzz"]
+    with demo.context.store.unit_of_work() as uow:
+        for query in queries:
+            walked = providers.search(uow.session, query, narrowed, limit=25, broad_at=1)
+            sorted_ = providers.search(uow.session, query, narrowed, limit=25, broad_at=10**9)
+            assert [tuple(r) for r in walked] == [tuple(r) for r in sorted_], query
+    names = [row.name for row in demo.providers.search("nhs", narrowed, limit=1000)]
+    assert names == sorted(names)

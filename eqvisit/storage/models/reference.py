@@ -47,6 +47,9 @@ class Provider(SyncedRecord, Base):
         Index("ix_providers_kind_region", "kind", "region_code"),
         # The provider list is ordered by name (first 200): browsing needs no sort of 30,000 rows.
         Index("ix_providers_name", "name"),
+        # A region or ICB filter lists its providers in name order straight off these.
+        Index("ix_providers_region_name", "region_code", "name"),
+        Index("ix_providers_icb_name", "icb_code", "name"),
     )
 
 

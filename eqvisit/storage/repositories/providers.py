@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnClause,
+    ColumnElement,
     Row,
+    Select,
+    String,
     Table,
     column,
     exists,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    type_coerce,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -86,52 +90,98 @@ SEARCH_COLUMNS = (
 )
 
 
+# A match of at least this many providers is "broad" (a letter or two typed): the list is then
+# read in name order off the name index, testing each row against the matches, and stops at
+# ``limit``; a narrower match is fetched whole and sorted. Either plan alone was slow for the
+# other kind of search (a one-letter prefix sorted ~20,000 rows; three words walked 30,000).
+BROAD_MATCHES = 2_000
+
+_Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
+
+
 def search(
     session: Session,
     query: str,
     narrowed: ProviderFilter = ProviderFilter(),
     *,
     limit: int = 200,
+    broad_at: int = BROAD_MATCHES,
 ) -> Sequence[Row[Any]]:
     """Providers matching every word of ``query`` (name, ODS code, postcode, region, ICB).
 
-    Rows of the list columns plus ``red_flags``, first ``limit`` by name. Only those columns
-    go through the sort, and red flags are counted for the rows kept, not for every match:
-    this runs on each keystroke at 30,000 providers and a million intelligence rows.
+    Rows of the list columns plus ``red_flags``, first ``limit`` by name (then by row, so ties
+    come out the same whichever plan runs). Only those columns go through the sort, and red
+    flags are counted for the rows kept, not for every match: this runs on each keystroke at
+    30,000 providers and a million intelligence rows.
     """
-    statement = select(*SEARCH_COLUMNS).where(Provider.deleted_at.is_(None))
     match = fts_query(query)
+    statement = select(*SEARCH_COLUMNS, _PROVIDER_ROWID.label("row_order")).where(
+        Provider.deleted_at.is_(None)
+    )
+    walk_names = True
     if match is not None:
+        walk_names = _matches_at_least(session, match, broad_at)
         matching = select(_SEARCH.c.rowid).where(
             text("provider_search MATCH :match").bindparams(match=match)
         )
-        statement = statement.where(
-            or_(_PROVIDER_ROWID.in_(matching), Provider.ods_code == query.strip().upper())
-        )
-    if narrowed.kinds:
-        statement = statement.where(Provider.kind.in_(list(narrowed.kinds)))
-    if narrowed.region_code:
-        statement = statement.where(Provider.region_code == narrowed.region_code)
-    if narrowed.icb_code:
-        statement = statement.where(Provider.icb_code == narrowed.icb_code)
-    if narrowed.status is not None:
-        statement = statement.where(Provider.status == narrowed.status)
-    if narrowed.red_flags_only:
-        statement = statement.where(
-            exists().where(IntelligenceItem.provider_id == Provider.id, _RED)
-        )
-    # Browsing walks the name index and stops at ``limit``. Matches of typed words are few, so
-    # they are sorted instead: ``|| ''`` keeps SQLite from walking the whole name index and
-    # probing the match list row by row.
-    order = Provider.name if match is None else Provider.name.concat("")
-    page = statement.order_by(order).limit(limit).subquery("page")
+        code = query.strip().upper()
+        if walk_names:
+            # Wrapped so SQLite cannot look the matches up by rowid and the code by its index
+            # (and then sort them all): it walks the name index and tests each row instead.
+            matched = (_PROVIDER_ROWID + 0).in_(matching)
+            same_code = type_coerce(Provider.ods_code, String()).concat("") == code
+        else:
+            matched, same_code = _PROVIDER_ROWID.in_(matching), Provider.ods_code == code
+        statement = statement.where(or_(matched, same_code))
+    statement = _narrowed(statement, narrowed, indexed=walk_names)
+    # ``|| ''`` keeps SQLite from walking the name index when the matches are few.
+    order = Provider.name if walk_names else Provider.name.concat("")
+    page = statement.order_by(order, _PROVIDER_ROWID).limit(limit).subquery("page")
     red_flags = (
         select(func.count())
         .where(IntelligenceItem.provider_id == page.c.id, _RED)
         .scalar_subquery()
         .label("red_flags")
     )
-    return session.execute(select(page, red_flags).order_by(page.c.name)).all()
+    return session.execute(select(page, red_flags).order_by(page.c.name, page.c.row_order)).all()
+
+
+def _matches_at_least(session: Session, match: str, count: int) -> bool:
+    """Whether ``match`` finds ``count`` providers or more; reads no further than that."""
+    first = (
+        select(_SEARCH.c.rowid)
+        .where(text("provider_search MATCH :match").bindparams(match=match))
+        .limit(count)
+        .subquery()
+    )
+    return (session.scalar(select(func.count()).select_from(first)) or 0) >= count
+
+
+def _narrowed(statement: _Select, narrowed: ProviderFilter, *, indexed: bool) -> _Select:
+    """``statement`` with the filters. Where a few matches drive the query, the filter columns
+    are wrapped (``|| ''``) so SQLite tests them per match rather than scanning every provider
+    of a kind or region through its index and probing the matches (30 ms for "leeds" among
+    GP practices)."""
+
+    def column(attribute: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+        if indexed:
+            return attribute.expression
+        return type_coerce(attribute, String()).concat("")
+
+    if narrowed.kinds:
+        kinds = [kind.value for kind in narrowed.kinds]
+        statement = statement.where(column(Provider.kind).in_(kinds))
+    if narrowed.region_code:
+        statement = statement.where(column(Provider.region_code) == narrowed.region_code)
+    if narrowed.icb_code:
+        statement = statement.where(column(Provider.icb_code) == narrowed.icb_code)
+    if narrowed.status is not None:
+        statement = statement.where(column(Provider.status) == narrowed.status.value)
+    if narrowed.red_flags_only:
+        statement = statement.where(
+            exists().where(IntelligenceItem.provider_id == Provider.id, _RED)
+        )
+    return statement
 
 
 def distinct_codes(session: Session) -> tuple[list[str], list[str]]:
