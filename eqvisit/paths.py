@@ -55,6 +55,21 @@ class ProfilePaths:
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 
+    @property
+    def crash_dir(self) -> Path:
+        """Crash reports (traceback, version, platform; never user data)."""
+        return self.log_dir / "crashes"
+
+    @property
+    def fault_log_file(self) -> Path:
+        """Where ``faulthandler`` writes the Python stacks of a hard crash (segfault, abort)."""
+        return self.log_dir / "faults.log"
+
+    @property
+    def running_marker(self) -> Path:
+        """Present while the store is open; left behind by a crash, a kill or a power cut."""
+        return self.data_dir / "eqvisit.running"
+
     def ensure(self) -> ProfilePaths:
         """Create every folder of the profile (owner-only permissions) and return self."""
         for folder in (self.data_dir, self.config_dir, self.log_dir, self.backup_dir):
