@@ -66,9 +66,9 @@ class ProfilePaths:
         return self.log_dir / "faults.log"
 
     @property
-    def running_marker(self) -> Path:
-        """Present while the store is open; left behind by a crash, a kill or a power cut."""
-        return self.data_dir / "eqvisit.running"
+    def running_dir(self) -> Path:
+        """One marker per process with the store open; a crash or a kill leaves its marker."""
+        return self.data_dir / "running"
 
     def ensure(self) -> ProfilePaths:
         """Create every folder of the profile (owner-only permissions) and return self."""
