@@ -17,6 +17,7 @@ import platformdirs
 APP_NAME = "eqvisit"
 ENV_HOME = "EQVISIT_HOME"
 STORE_FILENAME = "eqvisit.sqlite3"
+CENTRAL_FILENAME = "central.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class ProfilePaths:
     def store_file(self) -> Path:
         """The local SQLite store."""
         return self.data_dir / STORE_FILENAME
+
+    @property
+    def central_file(self) -> Path:
+        """The demo's local central store (``eqvisit demo``; ``eqvisit server``'s default)."""
+        return self.data_dir / CENTRAL_FILENAME
 
     @property
     def backup_dir(self) -> Path:
