@@ -46,9 +46,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
+    command = ["server", "--db", db, "--port", str(port), "--profile", str(tmp_path / "srv")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "eqvisit", "server", "--db", db, "--port", str(port)]
-        + ["--profile", str(tmp_path / "server-profile")],
+        [sys.executable, "-m", "eqvisit", *command],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
