@@ -33,7 +33,7 @@ def run_gui(
             f"Your settings could not be used ({loaded.problem}); eqvisit uses the "
             f"defaults until you save settings again.{kept}"
         )
-    services = _open_or_explain(paths, qt_argv)
+    services = open_services(paths) if smoke_test else _open_or_explain(paths, qt_argv)
     if services is None:
         return 3
     from eqvisit.ui.app import AppOptions, run_app  # Qt is imported only now
@@ -41,6 +41,8 @@ def run_gui(
     try:
         if services.startup.message is not None:
             notices.append(services.startup.message)
+        for notice in notices:
+            log.warning("start-up notice: %s", notice)
         options = AppOptions(
             settings=loaded.settings,
             demo_central_file=paths.central_file,
@@ -55,7 +57,11 @@ def run_gui(
 
 
 def _open_or_explain(paths: ProfilePaths, argv: list[str]) -> Services | None:
-    """Open the profile's services; on a refusal, say why in a dialog (restoring if chosen)."""
+    """Open the profile's services; on a refusal, say why in a dialog (restoring if chosen).
+
+    (A smoke test opens them directly: a refusal there is one line on stderr, never a dialog
+    waiting for a click that will not come.)
+    """
     try:
         return open_services(paths)
     except UnsafeLocation as refused:

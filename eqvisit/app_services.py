@@ -64,8 +64,8 @@ def open_services(paths: ProfilePaths) -> Services:
     Raises :class:`~eqvisit.errors.UnsafeLocation` for a network or cloud-synced folder and
     :class:`~eqvisit.errors.StoreDamaged` when a store left open by a crash fails its check.
     """
-    paths.ensure()
     check_location(paths.data_dir)
+    paths.ensure()
     marker = RunningMarker(paths.running_dir)
     startup = check_after_unclean_shutdown(paths.store_file, marker, paths.backup_dir)
     marker.begin()
