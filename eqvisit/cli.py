@@ -43,8 +43,9 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
         where = crash.report(exc, where="start-up")
         print(f"eqvisit: unexpected {type(exc).__name__}; crash report at {where}", file=sys.stderr)
         code = 70
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # a windowed bundle on Windows has neither
+            stream.flush()
     logging.shutdown()
     crash.close()
     os._exit(code)
