@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck layers pytest bench clean
+.PHONY: run test setup lint typecheck layers pytest bench bundle bundle-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: lint typecheck layers pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# One-folder PyInstaller bundle: dist/eqvisit/eqvisit (desktop app) and dist/eqvisit/eqvisit-cli.
+bundle: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
+
+# Build the bundle, make a demo profile with its CLI, open its GUI offscreen, expect exit 0.
+bundle-smoke: $(STAMP)
+	scripts/bundle_smoke.sh
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

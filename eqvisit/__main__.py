@@ -4,22 +4,85 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
-from eqvisit.app_services import open_services
+from eqvisit.app_services import Services, open_services
+from eqvisit.crash import CrashHandler
+from eqvisit.errors import StoreDamaged, UnsafeLocation
 from eqvisit.paths import ProfilePaths
+from eqvisit.settings import load_settings
+from eqvisit.storage.backup import restore_backup
 
 log = logging.getLogger("eqvisit")
 
 
-def run_gui(paths: ProfilePaths, *, argv: list[str] | None = None) -> int:
+def run_gui(
+    paths: ProfilePaths,
+    *,
+    argv: list[str] | None = None,
+    smoke_test: bool = False,
+    crash: CrashHandler | None = None,
+) -> int:
     """Open the profile, then build and run the Qt application until its window closes."""
-    services = open_services(paths)
-    from eqvisit.ui.app import run_app  # Qt is imported only now, once everything else is ready
+    qt_argv = argv if argv is not None else sys.argv
+    loaded = load_settings(paths.settings_file)
+    notices: list[str] = []
+    if loaded.problem is not None:
+        kept = f" A copy of it is kept as {loaded.bad_copy}." if loaded.bad_copy else ""
+        notices.append(
+            f"Your settings could not be used ({loaded.problem}); eqvisit uses the "
+            f"defaults until you save settings again.{kept}"
+        )
+    services = open_services(paths) if smoke_test else _open_or_explain(paths, qt_argv)
+    if services is None:
+        return 3
+    from eqvisit.ui.app import AppOptions, run_app  # Qt is imported only now
 
     try:
-        return run_app(services, paths, argv if argv is not None else sys.argv)
+        if services.startup.message is not None:
+            notices.append(services.startup.message)
+        for notice in notices:
+            log.warning("start-up notice: %s", notice)
+        options = AppOptions(
+            settings=loaded.settings,
+            demo_central_file=paths.central_file,
+            first_run=not services.demo.is_populated(),
+            notices=tuple(notices),
+            smoke_test=smoke_test,
+            crash=crash,
+        )
+        return run_app(services, paths, qt_argv, options)
     finally:
         services.close()
+
+
+def _open_or_explain(paths: ProfilePaths, argv: list[str]) -> Services | None:
+    """Open the profile's services; on a refusal, say why in a dialog (restoring if chosen).
+
+    (A smoke test opens them directly: a refusal there is one line on stderr, never a dialog
+    waiting for a click that will not come.)
+    """
+    try:
+        return open_services(paths)
+    except UnsafeLocation as refused:
+        from eqvisit.ui.startup_problems import refuse
+
+        log.error("%s", refused)
+        refuse(argv, "eqvisit cannot use this folder", str(refused))
+        return None
+    except StoreDamaged as damaged:
+        from eqvisit.ui.startup_problems import offer_restore, refuse
+
+        log.error("%s", damaged)
+        backup = damaged.backup if isinstance(damaged.backup, Path) else None
+        if backup is None:
+            refuse(argv, "The local store is damaged", str(damaged))
+            return None
+        if not offer_restore(argv, str(damaged), backup):
+            return None
+        aside = restore_backup(backup, paths.store_file)
+        log.warning("restored %s; the damaged store was moved to %s", backup, aside)
+        return open_services(paths)
 
 
 def main() -> int:

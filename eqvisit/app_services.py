@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.action_plan import ActionPlanService
 from eqvisit.services.attachments import AttachmentService
+from eqvisit.services.backups import BackupService
 from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
@@ -22,6 +23,8 @@ from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.templates import TemplateService
 from eqvisit.services.users import UserService
 from eqvisit.services.visits import VisitService
+from eqvisit.storage.integrity import RunningMarker, StartupCheck, check_after_unclean_shutdown
+from eqvisit.storage.location import check_location
 from eqvisit.storage.store import open_store
 
 
@@ -45,14 +48,32 @@ class Services:
     reports: ReportService
     exports: ExportService
     briefing_report: BriefingReportService
+    backups: BackupService
+    startup: StartupCheck
+    marker: RunningMarker
 
     def close(self) -> None:
+        """Close the store, then remove this process's running marker: a clean shutdown."""
         self.context.store.close()
+        self.marker.end()
 
 
 def open_services(paths: ProfilePaths) -> Services:
+    """Check the profile's folder and last shutdown, then open the store and build the services.
+
+    Raises :class:`~eqvisit.errors.UnsafeLocation` for a network or cloud-synced folder and
+    :class:`~eqvisit.errors.StoreDamaged` when a store left open by a crash fails its check.
+    """
+    check_location(paths.data_dir)
     paths.ensure()
-    store = open_store(paths.store_file, backup_dir=paths.backup_dir)
+    marker = RunningMarker(paths.running_dir)
+    startup = check_after_unclean_shutdown(paths.store_file, marker, paths.backup_dir)
+    marker.begin()
+    try:
+        store = open_store(paths.store_file, backup_dir=paths.backup_dir)
+    except BaseException:
+        marker.end()
+        raise
     context = ServiceContext.open(store)
     credentials = CredentialStore(paths.config_dir)
     attachment_service = AttachmentService(context, paths.attachments_dir)
@@ -74,4 +95,7 @@ def open_services(paths: ProfilePaths) -> Services:
         reports=ReportService(context, attachment_service),
         exports=ExportService(context),
         briefing_report=BriefingReportService(briefing),
+        backups=BackupService(paths.store_file, paths.backup_dir),
+        startup=startup,
+        marker=marker,
     )

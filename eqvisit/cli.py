@@ -7,12 +7,15 @@ Each subcommand resolves the profile, sets up logging, opens what it needs and m
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eqvisit import __version__, cli_report, cli_server, cli_sync
+from eqvisit.crash import install as install_crash_handler
 from eqvisit.errors import EqvisitError
 from eqvisit.logging_setup import configure_logging
 from eqvisit.paths import ProfilePaths, resolve_profile
@@ -21,9 +24,31 @@ Handler = Callable[[argparse.Namespace, ProfilePaths], int]
 
 
 def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    """Run the desktop app, then leave the process without Python's interpreter teardown.
+
+    PySide6 (6.12 too) can crash while the interpreter shuts down and frees Qt objects in an
+    arbitrary order. By the time the app returns, the worker has finished, the window is gone and
+    the store is closed; logs and the fault file are flushed here, and ``os._exit`` ends the
+    process with the app's own status, with nothing left for the teardown to trip over.
+    """
     from eqvisit.__main__ import run_gui
 
-    return run_gui(paths)
+    crash = install_crash_handler(paths.crash_dir, paths.fault_log_file)
+    try:
+        code = run_gui(paths, smoke_test=bool(getattr(args, "smoke_test", False)), crash=crash)
+    except EqvisitError as exc:
+        print(f"eqvisit: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    except Exception as exc:
+        where = crash.report(exc, where="start-up")
+        print(f"eqvisit: unexpected {type(exc).__name__}; crash report at {where}", file=sys.stderr)
+        code = 70
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # a windowed bundle on Windows has neither
+            stream.flush()
+    logging.shutdown()
+    crash.close()
+    os._exit(code)
 
 
 def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
@@ -105,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     gui = commands.add_parser("gui", parents=[common], help="open the desktop app (the default)")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the main window, wait until it has settled, exit 0 (for CI and bundles)",
+    )
     gui.set_defaults(handler=_gui)
 
     demo = commands.add_parser(

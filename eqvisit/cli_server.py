@@ -19,11 +19,10 @@ from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
 
 DEFAULT_PORT = 8765
-CENTRAL_FILENAME = "central.sqlite3"
 
 
 def default_db(paths: ProfilePaths) -> str:
-    return str(paths.data_dir / CENTRAL_FILENAME)
+    return str(paths.central_file)
 
 
 def read_password(prompt: str = "Password: ") -> str:

@@ -11,13 +11,16 @@ layer (the domain included) may raise these.
     │   └── InvalidValue       a value outside its allowed range or set
     ├── StorageError           the local store cannot be opened, migrated or written
     │   ├── StoreLocked        another process holds the store
-    │   └── NotFound           a record that should exist does not
+    │   ├── NotFound           a record that should exist does not
+    │   ├── UnsafeLocation     the profile is on a network or cloud-synced folder
+    │   └── StoreDamaged       the store failed its integrity check
     ├── TemplateError          a template file is malformed (file, line, field)
     ├── ImportFileError        an import file is malformed (file, line, field)
-    └── SyncError              talking to the central store failed
-        ├── AuthError          not signed in, wrong password, or token revoked
-        ├── ConflictError      a change could not be applied as it stands
-        └── NetworkError       the server could not be reached
+    ├── SyncError              talking to the central store failed
+    │   ├── AuthError          not signed in, wrong password, or token revoked
+    │   ├── ConflictError      a change could not be applied as it stands
+    │   └── NetworkError       the server could not be reached
+    └── SettingsError          the settings file is unreadable (file, field)
 """
 
 from __future__ import annotations
@@ -116,3 +119,27 @@ class ConflictError(SyncError):
 
 class NetworkError(SyncError):
     """The central store could not be reached."""
+
+
+class SettingsError(EqvisitError):
+    """The settings file cannot be read; ``field`` names the setting at fault, if one is."""
+
+    exit_code = 2
+
+    def __init__(self, source: str, message: str, *, field: str | None = None) -> None:
+        self.source = source
+        self.field = field
+        what = message if field is None else f"{field}: {message}"
+        super().__init__(f"{source}: {what}")
+
+
+class UnsafeLocation(StorageError):
+    """The profile is in a folder where SQLite's locking (and WAL) cannot be trusted."""
+
+
+class StoreDamaged(StorageError):
+    """The store failed its integrity check; ``backup`` is the newest copy to restore, if any."""
+
+    def __init__(self, message: str, backup: object = None) -> None:
+        self.backup = backup
+        super().__init__(message)

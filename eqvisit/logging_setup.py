@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import platform
+import sys
 from pathlib import Path
+
+from eqvisit import __version__
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 QUIET_LOGGERS = ("sqlalchemy", "alembic", "httpx", "httpcore", "uvicorn.access")
@@ -21,7 +25,7 @@ def configure_logging(log_file: Path, *, verbose: bool = False, to_stderr: bool 
             root.removeHandler(handler)
             handler.close()
     formatter = logging.Formatter(FORMAT)
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     file_handler = logging.handlers.RotatingFileHandler(
         log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
@@ -35,3 +39,10 @@ def configure_logging(log_file: Path, *, verbose: bool = False, to_stderr: bool 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("eqvisit").info(
+        "eqvisit %s on %s, Python %s%s",
+        __version__,
+        platform.platform(),
+        platform.python_version(),
+        " (bundle)" if getattr(sys, "frozen", False) else "",
+    )

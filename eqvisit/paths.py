@@ -17,6 +17,7 @@ import platformdirs
 APP_NAME = "eqvisit"
 ENV_HOME = "EQVISIT_HOME"
 STORE_FILENAME = "eqvisit.sqlite3"
+CENTRAL_FILENAME = "central.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class ProfilePaths:
     def store_file(self) -> Path:
         """The local SQLite store."""
         return self.data_dir / STORE_FILENAME
+
+    @property
+    def central_file(self) -> Path:
+        """The demo's local central store (``eqvisit demo``; ``eqvisit server``'s default)."""
+        return self.data_dir / CENTRAL_FILENAME
 
     @property
     def backup_dir(self) -> Path:
@@ -54,6 +60,21 @@ class ProfilePaths:
     @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
+
+    @property
+    def crash_dir(self) -> Path:
+        """Crash reports (traceback, version, platform; never user data)."""
+        return self.log_dir / "crashes"
+
+    @property
+    def fault_log_file(self) -> Path:
+        """Where ``faulthandler`` writes the Python stacks of a hard crash (segfault, abort)."""
+        return self.log_dir / "faults.log"
+
+    @property
+    def running_dir(self) -> Path:
+        """One marker per process with the store open; a crash or a kill leaves its marker."""
+        return self.data_dir / "running"
 
     def ensure(self) -> ProfilePaths:
         """Create every folder of the profile (owner-only permissions) and return self."""

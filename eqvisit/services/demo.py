@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
-from eqvisit.services.sync import LOCAL_SCHEME, SyncReport, SyncService
+from eqvisit.services.sync import LOCAL_SCHEME, Progress, SyncReport, SyncService
 from eqvisit.storage.repositories import providers
 
 if TYPE_CHECKING:
-    from eqvisit.sync.server.national import NationalScale, Progress
+    from eqvisit.sync.server.national import NationalScale
 
 # The central store's code (FastAPI, Argon2, the generators) is imported only when a demo is
 # built: the app's start-up imports this module and should not pay for it.
@@ -43,12 +43,20 @@ class DemoService:
             return providers.count(uow.session) > 0 or self._credentials.connection() is not None
 
     def build(
-        self, etr_file: Path, central_file: Path, *, seed: int = 2026, today: date | None = None
+        self,
+        etr_file: Path,
+        central_file: Path,
+        *,
+        seed: int = 2026,
+        today: date | None = None,
+        progress: Progress | None = None,
     ) -> DemoSummary:
         """Seed the central store, sign in as the demo lead, and sync everything down."""
         from eqvisit.sync.server.database import open_central_store
         from eqvisit.sync.server.demo import seed_demo
 
+        say = progress or (lambda _message: None)
+        say("creating the demo central store")
         engine = open_central_store(str(central_file))
         try:
             central = seed_demo(engine, etr_file, seed=seed, today=today)
@@ -60,7 +68,7 @@ class DemoService:
             central.users,
             central.visit_id,
             central_file,
-            self._sign_in_and_sync(central_file),
+            self._sign_in_and_sync(central_file, say),
         )
 
     def build_national(
@@ -90,9 +98,11 @@ class DemoService:
             self._sign_in_and_sync(central_file),
         )
 
-    def _sign_in_and_sync(self, central_file: Path) -> SyncReport:
+    def _sign_in_and_sync(self, central_file: Path, progress: Progress | None = None) -> SyncReport:
         from eqvisit.sync.server.demo import DEMO_PASSWORD
 
         sync = SyncService(self._context, self._credentials)
+        if progress is not None:
+            progress("signing in as the demo lead")
         sync.login(f"{LOCAL_SCHEME}{central_file}", "lead", DEMO_PASSWORD, "demo laptop")
-        return sync.sync_once()
+        return sync.sync_once(progress)

@@ -17,7 +17,7 @@ def backup_sqlite(source: Path, destination: Path) -> Path:
         raise FileExistsError(f"backup target {destination} already exists")
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -35,3 +35,18 @@ def timestamped_backup(source: Path, backup_dir: Path, label: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     safe_label = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
     return backup_sqlite(source, backup_dir / f"{source.stem}-{safe_label}-{stamp}.sqlite3")
+
+
+def restore_backup(backup: Path, store_file: Path) -> Path:
+    """Put ``backup`` in place of ``store_file``; the old file (and its WAL) is moved aside, kept.
+
+    Returns where the replaced store now is, so the user can be told (and support can look).
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = store_file.with_name(f"{store_file.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = store_file.with_name(store_file.name + suffix)
+        if part.exists():
+            part.replace(aside.with_name(aside.name + suffix))
+    backup_sqlite(backup, store_file)
+    return aside

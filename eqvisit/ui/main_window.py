@@ -2,8 +2,9 @@
 
 The status bar shows sync state (offline / online, changes waiting, last sync, conflicts), a busy
 indicator while the worker runs, and the signed-in user and profile. The View menu switches the
-high-contrast theme and scales fonts; the layout (geometry, splitters, section) is remembered per
-profile in ``window.ini``.
+high-contrast theme and scales fonts, and File → Settings edits every setting; both save the
+profile's ``settings.json``. The layout (geometry, splitters, section) is remembered per profile
+in ``window.ini``.
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from eqvisit import __version__
+from eqvisit.settings import Settings, load_settings, save_settings
+from eqvisit.ui.messages import show_error
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
+from eqvisit.ui.settings_dialog import SettingsDialog
 from eqvisit.ui.sync_page import SyncPage
 from eqvisit.ui.theme import (
     SCALE_STEP,
     Appearance,
     ThemeManager,
-    load_appearance,
-    save_appearance,
+    appearance_of,
     settings_for,
+    with_appearance,
 )
 from eqvisit.ui.visits_page import VisitServices, VisitsPage
 from eqvisit.ui.worker import Worker
@@ -48,11 +52,20 @@ SECTIONS = ("Providers", "Visits", "Sync", "Reports")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, paths: ProfilePaths, worker: Worker) -> None:
+    def __init__(
+        self,
+        services: Services,
+        paths: ProfilePaths,
+        worker: Worker,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__()
         self._services = services
         self._paths = paths
         self.worker = worker
+        self.settings = settings or load_settings(paths.settings_file).settings
+        self.settings_dialog: SettingsDialog | None = None
+        self.startup_notice: QMessageBox | None = None
         self.setWindowTitle("eqvisit")
         self.setObjectName("mainWindow")
         self.setAccessibleName("eqvisit")
@@ -78,7 +91,9 @@ class MainWindow(QMainWindow):
             ),
             worker,
         )
-        self.sync_page = SyncPage(services.sync, worker)
+        self.sync_page = SyncPage(
+            services.sync, worker, self.settings.sync_interval_minutes * 60_000
+        )
         self.report_page = ReportPage(
             services.reports, services.visits, services.exports, worker, services.briefing_report
         )
@@ -152,6 +167,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&New visit…", lambda: self.plan_visit(""), QKeySequence.StandardKey.New)
         )
+        file_menu.addAction(self._action("&Back up now", self.back_up_now))
+        file_menu.addAction(
+            self._action("S&ettings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
+        )
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         go_menu = self.menuBar().addMenu("&Go")
         for row, name in enumerate(SECTIONS):
@@ -194,9 +213,7 @@ class MainWindow(QMainWindow):
     # -- appearance -------------------------------------------------------------------------
 
     def apply_appearance(self, appearance: Appearance) -> None:
-        self.theme.apply(appearance)
-        self.contrast_action.setChecked(appearance.high_contrast)
-        save_appearance(settings_for(self._paths.config_dir), appearance)
+        self.apply_settings(with_appearance(self.settings, appearance))
 
     def _toggle_contrast(self) -> None:
         current = self.theme.current
@@ -207,6 +224,39 @@ class MainWindow(QMainWindow):
 
     def _reset_text(self) -> None:
         self.apply_appearance(Appearance(self.theme.current.high_contrast, 1.0))
+
+    # -- settings and backups ---------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use ``settings`` now (theme, text size, sync interval) and save them to the profile."""
+        self.settings = settings
+        self.theme.apply(appearance_of(settings))
+        self.contrast_action.setChecked(self.theme.current.high_contrast)
+        self.sync_page.timer.setInterval(settings.sync_interval_minutes * 60_000)
+        try:
+            save_settings(self._paths.settings_file, settings)
+        except OSError as exc:
+            self.statusBar().showMessage(
+                f"Settings not saved to {self._paths.settings_file}: {exc}"
+            )
+
+    def edit_settings(self) -> None:
+        """Open the settings dialog (kept on the window, so tests can drive it)."""
+        dialog = SettingsDialog(self.settings, self._paths.settings_file, self)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.chosen()))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def back_up_now(self) -> None:
+        self.statusBar().showMessage("Backing up the local store…")
+        self.worker.submit(self._services.backups.backup_now, self._backed_up, self._backup_failed)
+
+    def _backed_up(self, path: object) -> None:
+        self.statusBar().showMessage(f"Backup saved to {path}")
+
+    def _backup_failed(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        show_error(self, "Backup failed", error)
 
     # -- status -----------------------------------------------------------------------------
 
@@ -267,7 +317,7 @@ class MainWindow(QMainWindow):
         except ValueError:
             section = 0
         self.navigation.setCurrentRow(section if 0 <= section < len(SECTIONS) else 0)
-        self.theme.apply(load_appearance(settings))
+        self.theme.apply(appearance_of(self.settings))
         self.contrast_action.setChecked(self.theme.current.high_contrast)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,7 +1,8 @@
 """Look and ergonomics: the standard and high-contrast themes, visible focus, font scaling.
 
-Preferences live in the profile's ``window.ini`` (QSettings, INI format: never pickled) beside the
-window layout, so each profile remembers its own.
+The preferences are part of the user's settings (``settings.json`` in the profile's config
+folder, edited in the settings dialog or from the View menu); ``window.ini`` (QSettings, INI
+format: never pickled) keeps only the window layout.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from eqvisit.domain.enums import NtsFlag
+from eqvisit.settings import Settings
 
 MIN_SCALE, MAX_SCALE, SCALE_STEP = 0.8, 2.0, 0.1
 BASE_FONT, BASE_PALETTE = "eqvisitBaseFont", "eqvisitBasePalette"
@@ -79,18 +81,15 @@ def settings_for(config_dir: Path) -> QSettings:
     return QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
 
 
-def load_appearance(settings: QSettings) -> Appearance:
-    contrast = str(settings.value("appearance/high_contrast", "false")).lower() == "true"
-    try:
-        scale = float(str(settings.value("appearance/font_scale", "1.0")))
-    except ValueError:
-        scale = 1.0
-    return Appearance(contrast, min(MAX_SCALE, max(MIN_SCALE, scale)))
+def appearance_of(settings: Settings) -> Appearance:
+    scale = min(MAX_SCALE, max(MIN_SCALE, settings.text_scale))
+    return Appearance(settings.theme == "high_contrast", scale)
 
 
-def save_appearance(settings: QSettings, appearance: Appearance) -> None:
-    settings.setValue("appearance/high_contrast", "true" if appearance.high_contrast else "false")
-    settings.setValue("appearance/font_scale", f"{appearance.font_scale:.2f}")
+def with_appearance(settings: Settings, appearance: Appearance) -> Settings:
+    """``settings`` with the theme and text size of ``appearance``."""
+    theme = "high_contrast" if appearance.high_contrast else "standard"
+    return settings.model_copy(update={"theme": theme, "text_scale": appearance.font_scale})
 
 
 class ThemeManager:
