@@ -11,11 +11,13 @@ from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
+from eqvisit.services.coverage import CoverageService
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
 from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
+from eqvisit.services.redaction import RedactionService
 from eqvisit.services.reports import ReportService
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
@@ -45,6 +47,8 @@ class Services:
     reports: ReportService
     exports: ExportService
     briefing_report: BriefingReportService
+    coverage: CoverageService
+    redaction: RedactionService
 
     def close(self) -> None:
         self.context.store.close()
@@ -74,4 +78,6 @@ def open_services(paths: ProfilePaths) -> Services:
         reports=ReportService(context, attachment_service),
         exports=ExportService(context),
         briefing_report=BriefingReportService(briefing),
+        coverage=CoverageService(context),
+        redaction=RedactionService(context),
     )
