@@ -105,6 +105,7 @@ class CaptureService:
             interviewers = visits.interviewer_ids(uow.session, [session_id])[session_id]
             row = session_row(agenda_item, interviewers)
             visit_id = agenda_item.visit_id
+            roster = tuple(user.display_name for _m, user in visits.panel(uow.session, visit_id))
         attendance = mine.get(ATTENDANCE_QUESTION)
         done = mine.get(COMPLETE_QUESTION)
         return SessionForm(
@@ -119,7 +120,29 @@ class CaptureService:
                 else dict(row.attendance)
             ),
             completed=done is not None and done.value is True,
+            roster=roster,
         )
+
+    def edit_note(self, response_id: str, note: str) -> ResponseRow:
+        """Change only the note of one of the author's own responses (the redaction aid's edit)."""
+        author_id = self._context.require_user()
+        if len(note) > MAX_NOTE:
+            raise DomainError(f"The note is {len(note)} characters long; the limit is {MAX_NOTE}.")
+        with self._context.action() as (uow, recorder):
+            response = capture.get_response(uow.session, response_id)
+            if response is None:
+                raise NotFound("response", response_id)
+            if response.author_id != author_id:
+                raise DomainError("Only the person who wrote a note can change it.")
+            agenda_item = visits.get_session(uow.session, response.session_id)
+            if agenda_item is None:
+                raise NotFound("session", response.session_id)
+            if response.note != note:
+                recorder.write(response, {"note": note}, visit_scope(agenda_item.visit_id))
+            uow.session.flush()
+            row = response_row(response)
+            uow.commit()
+            return row
 
     def save_attendance(self, session_id: str, attendance: Mapping[str, int]) -> ResponseRow:
         """The author's head counts by learner group for the session (numbers, never names)."""

@@ -33,6 +33,7 @@ class SessionForm:
     answers: Mapping[str, ResponseRow] = field(default_factory=dict)
     attendance: Mapping[str, int] = field(default_factory=dict)
     completed: bool = False
+    roster: tuple[str, ...] = ()  # the panel's names, for the redaction hint
 
     def values(self) -> dict[str, Any]:
         """Question id → answer value, as ``show_if`` conditions read them."""
