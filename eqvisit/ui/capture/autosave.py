@@ -34,6 +34,7 @@ class Autosaver(QObject):
     """
 
     state_changed = Signal(str)
+    saved = Signal(object)  # the save job's result, before any follow-up save is collected
 
     def __init__(
         self,
@@ -80,9 +81,10 @@ class Autosaver(QObject):
     def busy(self) -> bool:
         return self._in_flight or self._again or self.timer.isActive()
 
-    def _done(self, _result: object) -> None:
+    def _done(self, result: object) -> None:
         self._in_flight = False
         self.last_error = None
+        self.saved.emit(result)
         if self._again:  # edits arrived while this save ran: write them before saying "Saved"
             self._again = False
             self.save_now()
