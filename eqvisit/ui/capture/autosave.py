@@ -34,7 +34,7 @@ class Autosaver(QObject):
     """
 
     state_changed = Signal(str)
-    saved = Signal(object)  # the save job's result, before any follow-up save is collected
+    saved = Signal(object)  # a save job's result (if any), before a follow-up save is collected
 
     def __init__(
         self,
@@ -84,7 +84,8 @@ class Autosaver(QObject):
     def _done(self, result: object) -> None:
         self._in_flight = False
         self.last_error = None
-        self.saved.emit(result)
+        if result is not None:  # PySide6 6.12 mis-counts None sent through Signal(object)
+            self.saved.emit(result)
         if self._again:  # edits arrived while this save ran: write them before saying "Saved"
             self._again = False
             self.save_now()
