@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from eqvisit.services.context import ServiceContext
-from eqvisit.storage.repositories import capture, visits
+from eqvisit.storage.models import InterviewSession
+from eqvisit.storage.repositories import capture, templates, visits
+from eqvisit.templates.body import template_from_body
 
 TITLES = ("dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sister", "nurse")
 #: Surnames that are also everyday words on a visit; they match only with a first name or title.
@@ -141,6 +143,20 @@ class RedactionService:
                     rosters[visit_id] = [user.display_name for _member, user in panel]
                 return rosters[visit_id]
 
+            prompts: dict[tuple[str, int], dict[str, str]] = {}
+
+            def prompt(agenda_item: InterviewSession, question_id: str) -> str:
+                key = (agenda_item.template_id or "", agenda_item.template_version or 0)
+                if key not in prompts:
+                    stored = templates.get(session, key[0], key[1]) if key[0] else None
+                    body = (
+                        None
+                        if stored is None
+                        else template_from_body(dict(stored.body), check_standards=False)
+                    )
+                    prompts[key] = {} if body is None else {q.id: q.prompt for q in body.questions}
+                return prompts[key].get(question_id, question_id)
+
             pending = capture.pending_records(session, author_id, ("responses", "observations"))
             for record_type, record_id in pending:
                 if record_type == "responses":
@@ -153,6 +169,7 @@ class RedactionService:
                     if response is None or agenda_item is None or not response.note:
                         continue
                     hits = find_personal_data(response.note, roster(agenda_item.visit_id))
+                    asked = prompt(agenda_item, response.question_id)
                     if hits:
                         items.append(
                             RedactionItem(
@@ -161,7 +178,7 @@ class RedactionService:
                                 agenda_item.visit_id,
                                 response.session_id,
                                 response.question_id,
-                                f"{agenda_item.title} · note on {response.question_id}",
+                                f"{agenda_item.title} · note on “{asked}”",
                                 response.note,
                                 tuple(hits),
                             )

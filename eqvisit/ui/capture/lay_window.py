@@ -173,8 +173,8 @@ class LayObservationWindow(QWidget):
         self.list.clear()
         self._rows = {row.id: row for row in rows}
         for row in rows:
-            mark = {"positive": "＋", "concern": "！"}.get(row.sentiment.value, "·")
-            item = QListWidgetItem(f"{mark} {row.location or 'Somewhere'} — {row.text[:60]}")
+            mark = {"positive": "Good: ", "concern": "Worry: "}.get(row.sentiment.value, "")
+            item = QListWidgetItem(f"{mark}{row.location or 'Somewhere'} — {row.text[:60]}")
             item.setData(ID_ROLE, row.id)
             self.list.addItem(item)
             if row.id == self.current_id:

@@ -131,7 +131,7 @@ class AttendanceEditor(QWidget):
         self.table.setHorizontalHeaderLabels(["Group (e.g. FY1)", "Number"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
-        self.table.setMaximumHeight(120)
+        self.table.setMaximumHeight(96)
         self.add_button = QPushButton("Add &group")
         self.add_button.setObjectName("addAttendanceGroup")
         self.add_button.clicked.connect(lambda: self.add_row("", 0))
@@ -274,6 +274,12 @@ class SessionCaptureWindow(QWidget):
         self.completion.setWordWrap(True)
         self.progress = QLabel()
         self.progress.setObjectName("captureProgress")
+        self.keys_hint = QLabel(
+            "Keys: Alt+→ / Alt+← next / previous · Alt+1…9 choose an answer · Ctrl+J section · "
+            "Alt+N note · Ctrl+Shift+F safety flag. Everything saves by itself."
+        )
+        self.keys_hint.setObjectName("keysHint")
+        self.keys_hint.setWordWrap(True)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -302,6 +308,7 @@ class SessionCaptureWindow(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.completion)
+        layout.addWidget(self.keys_hint)
         self._shortcuts()
         self._refresh_visibility()
         if self.order:
@@ -476,8 +483,8 @@ class SessionCaptureWindow(QWidget):
     def _mark_item(self, question_id: str) -> None:
         page = self.page_of[question_id]
         mark = "✓ " if page.has_content() else ("* " if page.question.required else "")
-        flag = " ⚠" if page.flag.isChecked() else ""
-        self.item_of[question_id].setText(0, f"{mark}{page.question.prompt}{flag}")
+        flag = "⚠ " if page.flag.isChecked() else ""
+        self.item_of[question_id].setText(0, f"{flag}{mark}{page.question.prompt}")
 
     def missing(self) -> list[Question]:
         if self.form.template is None:
