@@ -61,6 +61,7 @@ class CoverageBoard:
     visit_id: str
     sessions: tuple[SessionCoverage, ...]
     safety_flags: tuple[SafetyFlagRow, ...]
+    observations: dict[str, int]  # author's name -> observations this laptop holds
 
 
 def _has_content(value: object, note: str, flagged: bool) -> bool:
@@ -142,6 +143,7 @@ class CoverageService:
                                 )
                             )
                 counts = dict(item.attendance or {})
+
                 for group, count in attendance.get(item.id, {}).items():
                     counts[group] = max(counts.get(group, 0), count)
                 rows.append(
@@ -154,8 +156,11 @@ class CoverageService:
                         counts,
                     )
                 )
+            observed: dict[str, int] = defaultdict(int)
+            for observation in visits.observations(session, visit_id):
+                observed[names.get(observation.author_id, "someone not on this laptop")] += 1
         flags.sort(key=lambda f: f.updated_at, reverse=True)
-        return CoverageBoard(visit_id, tuple(rows), tuple(flags))
+        return CoverageBoard(visit_id, tuple(rows), tuple(flags), dict(sorted(observed.items())))
 
     def safety_flags(self, visit_id: str) -> list[SafetyFlagRow]:
         return list(self.board(visit_id).safety_flags)

@@ -108,6 +108,7 @@ def test_the_coverage_board_shows_who_covered_what_and_the_safety_flags(demo: Se
     assert by_id["ltft_present"] == ()
     assert row.covered == 2
     assert row.attendance == {"FY1": 6, "FY2": 2}
+    assert board.observations == {}
     (flag,) = board.safety_flags
     assert (flag.author, flag.question_id, flag.note) == (
         "Mr Tom Okafor",

@@ -185,6 +185,7 @@ def test_two_panel_members_and_a_lay_rep_capture_and_the_lead_sees_it_all(  # ty
     prompts = {q.question_id: q.prompt for s in board.board.sessions for q in s.questions}
     assert covered[prompts["specialties"]] == "Panel1, Panel2"
     assert covered[prompts["ltft_present"]] == "not yet"
+    assert board.observations.text() == "Observations: 1 by Lay1"
 
     # A finding linked to evidence from each author, synced to the server.
     finding = lead.services.findings.propose(

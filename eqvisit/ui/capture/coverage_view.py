@@ -70,9 +70,12 @@ class CoverageView(QWidget):
             "has answered it, written a note or flagged it."
         )
         note.setWordWrap(True)
+        self.observations = QLabel()
+        self.observations.setObjectName("observationCount")
         layout = QVBoxLayout(self)
         layout.addWidget(self.flags)
         layout.addWidget(note)
+        layout.addWidget(self.observations)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.show_board(board)
@@ -81,6 +84,10 @@ class CoverageView(QWidget):
         self.board = board
         self.flags.setVisible(bool(board.safety_flags))
         self.flags.setText(safety_banner_html(board.safety_flags))
+        self.observations.setText(
+            "Observations: "
+            + (", ".join(f"{n} by {who}" for who, n in board.observations.items()) or "none yet")
+        )
         self.tree.clear()
         for session in board.sessions:
             summary = f"{session.covered} of {len(session.questions)} questions covered"
