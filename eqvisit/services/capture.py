@@ -7,7 +7,7 @@ question), so panel members capturing the same session in parallel never overwri
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.enums import Sentiment
 from eqvisit.domain.ids import natural_id
@@ -26,7 +26,11 @@ from eqvisit.services.session_form import (
 from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import Observation, Response
 from eqvisit.storage.repositories import capture, templates, visits
+from eqvisit.sync.permissions import Action, Grant, grant, panel_role_to_role
 from eqvisit.templates.body import template_from_body
+
+if TYPE_CHECKING:
+    from eqvisit.storage.unit_of_work import UnitOfWork
 
 MAX_NOTE = 20_000
 MAX_QUESTION_ID = 80
@@ -55,6 +59,7 @@ class CaptureService:
             agenda_item = visits.get_session(uow.session, session_id)
             if agenda_item is None:
                 raise NotFound("session", session_id)
+            _check_may_answer(uow, agenda_item.visit_id, author_id)
             scope = visit_scope(agenda_item.visit_id)
             existing = visits.response(uow.session, session_id, author_id, question)
             fields = {"value": value, "note": note, "safety_flag": safety_flag, "deleted_at": None}
@@ -250,3 +255,22 @@ class CaptureService:
     def observations(self, visit_id: str) -> list[ObservationRow]:
         with self._context.store.unit_of_work() as uow:
             return [observation_row(o) for o in visits.observations(uow.session, visit_id)]
+
+
+def _check_may_answer(uow: UnitOfWork, visit_id: str, author_id: str) -> None:
+    """Refuse at once what the server would refuse at sync: e.g. a lay rep answering questions.
+
+    Someone with no seat on the panel is left to the server (the demo signs in freely).
+    """
+    member = visits.panel_member(uow.session, visit_id, author_id)
+    if member is None or member.deleted_at is not None:
+        return
+    role = panel_role_to_role(member.panel_role)
+    if grant(role, "responses", Action.CREATE) is not Grant.NONE:
+        return
+    if grant(role, "observations", Action.CREATE) is not Grant.NONE:
+        raise DomainError(
+            "Your role on this visit records observations, not interview answers: use "
+            "'My observations' instead."
+        )
+    raise DomainError("Your role on this visit is to observe: it does not record answers.")

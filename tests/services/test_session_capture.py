@@ -116,3 +116,13 @@ def test_the_coverage_board_shows_who_covered_what_and_the_safety_flags(demo: Se
         "Nights on ward 4 unsupervised",
     )
     assert flag.prompt.startswith("Which specialties")
+
+
+def test_a_lay_representative_is_told_at_once_to_record_observations_instead(
+    demo: Services,
+) -> None:
+    _, session_id = learners_session(demo)
+    demo.users.sign_in_locally("lay1")
+    with pytest.raises(DomainError, match="My observations"):
+        demo.capture.save_response(session_id, "group_size", value=6)
+    assert demo.capture.responses(session_id) == []
