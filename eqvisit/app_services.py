@@ -12,11 +12,13 @@ from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
 from eqvisit.services.context import ServiceContext
+from eqvisit.services.coverage import CoverageService
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
 from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
+from eqvisit.services.redaction import RedactionService
 from eqvisit.services.reports import ReportService
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
@@ -51,6 +53,8 @@ class Services:
     backups: BackupService
     startup: StartupCheck
     marker: RunningMarker
+    coverage: CoverageService
+    redaction: RedactionService
 
     def close(self) -> None:
         """Close the store, then remove this process's running marker: a clean shutdown."""
@@ -98,4 +102,6 @@ def open_services(paths: ProfilePaths) -> Services:
         backups=BackupService(paths.store_file, paths.backup_dir),
         startup=startup,
         marker=marker,
+        coverage=CoverageService(context),
+        redaction=RedactionService(context),
     )

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from eqvisit import __version__
 from eqvisit.settings import Settings, load_settings, save_settings
+from eqvisit.ui.capture.redaction_dialog import RedactionDialog
 from eqvisit.ui.messages import show_error
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
@@ -43,9 +44,12 @@ from eqvisit.ui.visits_page import VisitServices, VisitsPage
 from eqvisit.ui.worker import Worker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from eqvisit.app_services import Services
     from eqvisit.paths import ProfilePaths
     from eqvisit.services.dto import SyncStatus
+    from eqvisit.services.redaction import RedactionItem
 
 STATUS_REFRESH_MS = 5_000
 SECTIONS = ("Providers", "Visits", "Sync", "Reports")
@@ -88,6 +92,8 @@ class MainWindow(QMainWindow):
                 services.users,
                 services.templates,
                 services.briefing,
+                services.capture,
+                services.coverage,
             ),
             worker,
         )
@@ -100,6 +106,8 @@ class MainWindow(QMainWindow):
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self.sync_page.progress.connect(self._show_progress)
+        self.sync_page.before_manual_sync = self._review_before_sync
+        self.redaction_dialog: RedactionDialog | None = None
         self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
@@ -181,7 +189,7 @@ class MainWindow(QMainWindow):
                     f"Ctrl+{row + 1}",
                 )
             )
-        go_menu.addAction(self._action("Sync &now", self.sync_page.sync_now, "F5"))
+        go_menu.addAction(self._action("Sync &now", self.sync_page.request_sync, "F5"))
         view_menu = self.menuBar().addMenu("&View")
         self.contrast_action = self._action("&High contrast", self._toggle_contrast, "Ctrl+Shift+H")
         self.contrast_action.setCheckable(True)
@@ -209,6 +217,31 @@ class MainWindow(QMainWindow):
         """Open the new-visit dialog (for ``provider_id`` when given) on the Visits page."""
         self.navigation.setCurrentRow(1)
         self.visits_page.new_visit(provider_id or None)
+
+    # -- redaction aid ----------------------------------------------------------------------
+
+    def _review_before_sync(self, go: Callable[[], None]) -> None:
+        """Show the author's unsynced notes that look personal, then sync if they carry on."""
+        self.worker.submit(
+            self._services.redaction.review, lambda items: self._ask_redaction(items, go)
+        )
+
+    def _ask_redaction(self, items: list[RedactionItem], go: Callable[[], None]) -> None:
+        if not items:
+            go()
+            return
+        dialog = RedactionDialog(self, items, self._save_redacted)
+        dialog.accepted.connect(go)
+        self.redaction_dialog = dialog
+        dialog.open()
+
+    def _save_redacted(self, record_type: str, record_id: str, text: str) -> None:
+        capture = self._services.capture
+        if record_type == "responses":
+            job: Callable[[], object] = lambda: capture.edit_note(record_id, text)  # noqa: E731
+        else:
+            job = lambda: capture.update_observation(record_id, {"text": text})  # noqa: E731
+        self.worker.submit(job, lambda _row: self.refresh_status())
 
     # -- appearance -------------------------------------------------------------------------
 

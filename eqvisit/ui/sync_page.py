@@ -6,6 +6,7 @@ A revoked device stops the timer and says so; an unreachable server only marks u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,7 @@ class SyncPage(QWidget):
         self.sync_button = QPushButton("&Sync now")
         self.sync_button.setObjectName("syncNow")
         self.sync_button.setAccessibleName("Sync with the central store now")
-        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_button.clicked.connect(self.request_sync)
         self.copy_button = QPushButton("&Copy refused changes")
         self.copy_button.setObjectName("copyRejections")
         self.copy_button.clicked.connect(self._copy_rejections)
@@ -99,6 +100,16 @@ class SyncPage(QWidget):
         self.connection_label.setText(f"Signed in to {where} as {connection.display_name}.")
         self.sync_button.setEnabled(True)
         self.timer.start()
+
+    #: Set by the main window: runs before a sync a person asked for, and calls ``go`` to sync.
+    before_manual_sync: Callable[[Callable[[], None]], None] | None = None
+
+    def request_sync(self) -> None:
+        """A sync asked for by the person (button, F5): check their notes first if set up."""
+        if self.before_manual_sync is None:
+            self.sync_now()
+        else:
+            self.before_manual_sync(self.sync_now)
 
     def sync_now(self) -> None:
         if self._running or self._sync.connection() is None:

@@ -32,6 +32,8 @@ from eqvisit.domain.enums import VisitStatus
 from eqvisit.services.visits import VisitDraft
 from eqvisit.ui.agenda_dialogs import PanelMemberDialog, SessionDialog
 from eqvisit.ui.briefing_view import BriefingView
+from eqvisit.ui.capture.coverage_view import FLAG_STYLE, safety_banner_html
+from eqvisit.ui.capture.launcher import CaptureLauncher
 from eqvisit.ui.messages import describe
 from eqvisit.ui.table_models import (
     ROW_ROLE,
@@ -46,6 +48,8 @@ from eqvisit.ui.worker import Worker
 
 if TYPE_CHECKING:
     from eqvisit.services.briefing import BriefingService
+    from eqvisit.services.capture import CaptureService
+    from eqvisit.services.coverage import CoverageService, SafetyFlagRow
     from eqvisit.services.dto import ProviderRow, VisitDetail, VisitSummary
     from eqvisit.services.profile_dto import ProviderProfile
     from eqvisit.services.providers import ProviderService
@@ -63,6 +67,8 @@ class VisitServices:
     users: UserService
     templates: TemplateService
     briefing: BriefingService
+    capture: CaptureService
+    coverage: CoverageService
 
 
 class VisitFilterModel(QSortFilterProxyModel):
@@ -128,6 +134,7 @@ class VisitsPage(QWidget):
         self.panel_dialog: PanelMemberDialog | None = None
         self.session_dialog: SessionDialog | None = None
         self.briefing: BriefingView | None = None
+        self.capture = CaptureLauncher(services.capture, services.coverage, worker, self)
 
         self.filter_text = QLineEdit()
         self.filter_text.setObjectName("visitFilterText")
@@ -182,6 +189,22 @@ class VisitsPage(QWidget):
         self.remove_session_button = _button(
             "Remove sess&ion", "removeSession", "Remove the chosen session", self.remove_session
         )
+        self.capture_button = _button(
+            "&Capture session", "captureSession", "Capture the chosen session", self.capture_session
+        )
+        self.session_table.doubleClicked.connect(lambda _i: self.capture_session())
+        self.lay_button = _button(
+            "My &observations", "layObservations", "Record observations", self.open_observations
+        )
+        self.coverage_button = _button(
+            "Covera&ge board", "openCoverage", "Open the coverage board", self.open_coverage
+        )
+        self.safety_banner = QLabel()
+        self.safety_banner.setObjectName("safetyBanner")
+        self.safety_banner.setAccessibleName("Safety flags")
+        self.safety_banner.setWordWrap(True)
+        self.safety_banner.setStyleSheet(FLAG_STYLE)
+        self.safety_banner.hide()
 
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("visitStatusChoice")
@@ -202,6 +225,9 @@ class VisitsPage(QWidget):
             self.add_session_button,
             self.remove_session_button,
             self.move_button,
+            self.capture_button,
+            self.lay_button,
+            self.coverage_button,
         )
         for button in self._visit_buttons:
             button.setEnabled(False)
@@ -220,15 +246,18 @@ class VisitsPage(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.edit_button)
         actions.addWidget(self.briefing_button)
+        actions.addWidget(self.coverage_button)
+        actions.addWidget(self.lay_button)
         actions.addStretch(1)
         right_layout.addLayout(actions)
+        right_layout.addWidget(self.safety_banner)
         right_layout.addWidget(self.detail, 2)
         for title, table, buttons, stretch in (
             ("Panel", self.panel_table, (self.add_member_button, self.remove_member_button), 1),
             (
                 "Agenda",
                 self.session_table,
-                (self.add_session_button, self.remove_session_button),
+                (self.capture_button, self.add_session_button, self.remove_session_button),
                 2,
             ),
         ):
@@ -327,6 +356,11 @@ class VisitsPage(QWidget):
             button.setEnabled(True)
         if detail.allowed_next:
             self.status_combo.setCurrentIndex(self.status_combo.findData(detail.allowed_next[0]))
+        self.capture.load_flags(s.id, self._show_flags)
+
+    def _show_flags(self, flags: list[SafetyFlagRow]) -> None:
+        self.safety_banner.setText(safety_banner_html(flags))
+        self.safety_banner.setVisible(bool(flags))
 
     def _changed(self, detail: VisitDetail) -> None:
         self._show_detail(detail)
@@ -475,6 +509,23 @@ class VisitsPage(QWidget):
         self._worker.submit(
             lambda: self._visits.remove_session(session_id), self._changed, self._failed
         )
+
+    # -- capture on the day -----------------------------------------------------------------
+
+    def capture_session(self) -> None:
+        index = self.session_table.currentIndex()
+        if not index.isValid():
+            self.transition_message.setText("Choose a session in the agenda first.")
+            return
+        self.capture.open_session(self.session_model.row_at(index.row()).id)
+
+    def open_observations(self) -> None:
+        if self._current is not None:
+            self.capture.open_lay(self._current.summary.id, self._current.sessions)
+
+    def open_coverage(self) -> None:
+        if self._current is not None:
+            self.capture.open_coverage(self._current.summary.id)
 
     # -- lifecycle and briefing ---------------------------------------------------------------
 
