@@ -10,11 +10,13 @@ from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
+from eqvisit.services.conflicts import ConflictService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
 from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
+from eqvisit.services.findings_board import FindingsBoardService
 from eqvisit.services.providers import ProviderService
 from eqvisit.services.reports import ReportService
 from eqvisit.services.sync import SyncService
@@ -45,6 +47,8 @@ class Services:
     reports: ReportService
     exports: ExportService
     briefing_report: BriefingReportService
+    findings_board: FindingsBoardService
+    conflicts: ConflictService
 
     def close(self) -> None:
         self.context.store.close()
@@ -74,4 +78,6 @@ def open_services(paths: ProfilePaths) -> Services:
         reports=ReportService(context, attachment_service),
         exports=ExportService(context),
         briefing_report=BriefingReportService(briefing),
+        findings_board=FindingsBoardService(context),
+        conflicts=ConflictService(context),
     )
