@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from eqvisit.domain.hlc import Stamp
 from eqvisit.errors import DomainError, InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
@@ -25,6 +23,7 @@ from eqvisit.storage import sync_state
 from eqvisit.storage.base import Base, SyncedRecord
 from eqvisit.storage.models import Conflict, OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox, users
+from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.sync.permissions import OWNER_FIELDS, Action, Grant, grant
 
 VISIT_PREFIX = "visit:"
@@ -102,15 +101,15 @@ class ConflictService:
                         record_type=conflict.record_type,
                         record_id=conflict.record_id,
                         field=conflict.field,
-                        what=_describe(uow.session, conflict.record_type, conflict.record_id),
+                        what=_describe(uow, conflict.record_type, conflict.record_id),
                         winning_value=conflict.winning_value,
-                        winning_author=_name(uow.session, names, conflict.winning_author_id),
+                        winning_author=_name(uow, names, conflict.winning_author_id),
                         winning_at=Stamp.parse(conflict.winning_hlc).as_datetime(),
                         losing_value=conflict.losing_value,
-                        losing_author=_name(uow.session, names, conflict.losing_author_id),
+                        losing_author=_name(uow, names, conflict.losing_author_id),
                         losing_at=Stamp.parse(conflict.losing_hlc).as_datetime(),
                         mine=_mine(conflict, me),
-                        may_resolve=self._may_resolve(uow.session, conflict) is None,
+                        may_resolve=self._may_resolve(uow, conflict) is None,
                         mergeable=isinstance(conflict.winning_value, str)
                         and isinstance(conflict.losing_value, str),
                     )
@@ -125,10 +124,10 @@ class ConflictService:
                 raise NotFound("conflict", conflict_id)
             if conflict.resolved_by_change is not None:
                 raise DomainError("This conflict has already been resolved.")
-            refusal = self._may_resolve(uow.session, conflict)
+            refusal = self._may_resolve(uow, conflict)
             if refusal is not None:
                 raise DomainError(refusal)
-            model, record = _record(uow.session, conflict.record_type, conflict.record_id)
+            model, record = _record(uow, conflict.record_type, conflict.record_id)
             if isinstance(value, str) and isinstance(conflict.winning_value, str):
                 value = value.strip()
                 if not value:
@@ -142,12 +141,12 @@ class ConflictService:
             uow.commit()
             return settled.change_id
 
-    def _may_resolve(self, session: Session, conflict: Conflict) -> str | None:
+    def _may_resolve(self, uow: UnitOfWork, conflict: Conflict) -> str | None:
         """None if the signed-in user may resolve the conflict, else why not (in words)."""
         me = self._context.identity.user_id
         if me is None or not conflict.scope.startswith(VISIT_PREFIX):
             return "Sign in as a member of this visit's panel to resolve its conflicts."
-        role = role_in_visit(session, me, conflict.scope.removeprefix(VISIT_PREFIX))
+        role = role_in_visit(uow, me, conflict.scope.removeprefix(VISIT_PREFIX))
         if role is None:
             return "You are not on this visit's panel."
         resolve = grant(role, "conflicts", Action.UPDATE)
@@ -158,7 +157,7 @@ class ConflictService:
             return None
         if edit is Grant.OWN:
             model = sync_state.model_for(conflict.record_type)
-            record = session.get(model, conflict.record_id) if model is not None else None
+            record = uow.session.get(model, conflict.record_id) if model is not None else None
             owners = OWNER_FIELDS.get(conflict.record_type, ())
             if record is not None and any(getattr(record, f, None) == me for f in owners):
                 return None
@@ -168,7 +167,7 @@ class ConflictService:
 
     def rejected_changes(self) -> list[RejectedChangeRow]:
         with self._context.store.unit_of_work() as uow:
-            return [_rejected_row(uow.session, c) for c in outbox.rejected(uow.session)]
+            return [_rejected_row(uow, c) for c in outbox.rejected(uow.session)]
 
     def retry(self, change_id: str, fields: Mapping[str, Any]) -> str:
         """Write ``fields`` (the refused change, edited) again as a new change, which replaces
@@ -176,8 +175,8 @@ class ConflictService:
         if not fields:
             raise InvalidValue("fields", "a change must write at least one field")
         with self._context.action() as (uow, recorder):
-            refused = _require_rejected(uow.session, change_id)
-            model, record = _record(uow.session, refused.record_type, refused.record_id)
+            refused = _require_rejected(uow, change_id)
+            model, record = _record(uow, refused.record_type, refused.record_id)
             unknown = [name for name in fields if name not in model.__table__.columns]
             if unknown:
                 raise InvalidValue(", ".join(unknown), f"not a field of {refused.record_type}")
@@ -190,20 +189,20 @@ class ConflictService:
     def discard(self, change_id: str) -> None:
         """Forget a refused change for good (the UI asks first): it leaves the outbox."""
         with self._context.store.unit_of_work() as uow:
-            uow.session.delete(_require_rejected(uow.session, change_id))
+            uow.session.delete(_require_rejected(uow, change_id))
             uow.commit()
 
 
-def _require_rejected(session: Session, change_id: str) -> OutboxChange:
-    change = outbox.by_change_id(session, change_id)
+def _require_rejected(uow: UnitOfWork, change_id: str) -> OutboxChange:
+    change = outbox.by_change_id(uow.session, change_id)
     if change is None or change.state is not OutboxState.REJECTED:
         raise NotFound("refused change", change_id)
     return change
 
 
-def _record(session: Session, record_type: str, record_id: str) -> tuple[type[Base], SyncedRecord]:
+def _record(uow: UnitOfWork, record_type: str, record_id: str) -> tuple[type[Base], SyncedRecord]:
     model = sync_state.model_for(record_type)
-    record: object = session.get(model, record_id) if model is not None else None
+    record: object = uow.session.get(model, record_id) if model is not None else None
     if model is None or not isinstance(record, SyncedRecord):
         raise NotFound(record_type, record_id)
     return model, record
@@ -219,17 +218,17 @@ def _mine(conflict: Conflict, me: str | None) -> str:
     return ""
 
 
-def _name(session: Session, cache: dict[str | None, str], user_id: str | None) -> str:
+def _name(uow: UnitOfWork, cache: dict[str | None, str], user_id: str | None) -> str:
     if user_id not in cache:
-        user = users.get(session, user_id) if user_id else None
+        user = users.get(uow.session, user_id) if user_id else None
         cache[user_id] = user.display_name if user is not None else "someone unknown"
     return cache[user_id]
 
 
-def _describe(session: Session, record_type: str, record_id: str) -> str:
+def _describe(uow: UnitOfWork, record_type: str, record_id: str) -> str:
     name = RECORD_NAMES.get(record_type, record_type.replace("_", " ").capitalize())
     model = sync_state.model_for(record_type)
-    record = session.get(model, record_id) if model is not None else None
+    record = uow.session.get(model, record_id) if model is not None else None
     for attribute in ("reference", "title", "description", "text"):
         value = getattr(record, attribute, None)
         if isinstance(value, str) and value:
@@ -238,12 +237,12 @@ def _describe(session: Session, record_type: str, record_id: str) -> str:
     return name
 
 
-def _rejected_row(session: Session, change: OutboxChange) -> RejectedChangeRow:
+def _rejected_row(uow: UnitOfWork, change: OutboxChange) -> RejectedChangeRow:
     return RejectedChangeRow(
         change_id=change.change_id,
         record_type=change.record_type,
         record_id=change.record_id,
-        what=_describe(session, change.record_type, change.record_id),
+        what=_describe(uow, change.record_type, change.record_id),
         fields=dict(change.fields),
         reason=change.reject_reason or "no reason given",
         made_at=change.created_at,

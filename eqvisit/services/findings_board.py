@@ -41,7 +41,7 @@ class FindingsBoardService:
             if visit is None:
                 raise NotFound("visit", visit_id)
             user_id = self._context.identity.user_id
-            rights = rights_for(role_in_visit(uow.session, user_id, visit_id))
+            rights = rights_for(role_in_visit(uow, user_id, visit_id))
             rows = [
                 (f, finding_row(f, self._context.risk_bands))
                 for f in findings.for_visit(uow.session, visit_id)

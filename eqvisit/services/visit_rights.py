@@ -3,23 +3,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from eqvisit.domain.enums import UserRole
 from eqvisit.services.findings_dto import VisitRights
 from eqvisit.storage.repositories import users, visits
+from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.sync.permissions import FIELD_LIMITS, Action, Grant, grant, panel_role_to_role
 
 
-def role_in_visit(session: Session, user_id: str | None, visit_id: str) -> UserRole | None:
+def role_in_visit(uow: UnitOfWork, user_id: str | None, visit_id: str) -> UserRole | None:
     """The user's panel role in the visit as a permission role; admins and quality leads not on
     the panel keep their own role (the server grants a lead the visits they created)."""
     if user_id is None:
         return None
-    seat = visits.panel_member(session, visit_id, user_id)
+    seat = visits.panel_member(uow.session, visit_id, user_id)
     if seat is not None and seat.deleted_at is None:
         return panel_role_to_role(seat.panel_role)
-    user = users.get(session, user_id)
+    user = users.get(uow.session, user_id)
     if user is not None and user.role in (UserRole.ADMIN, UserRole.QUALITY_LEAD):
         return user.role
     return None
