@@ -72,6 +72,7 @@ class FindingsBoardService:
                 rollup=rollup([row for _, row in rows], framework),
                 domains=_choices(framework),
                 rights=rights,
+                bands=tuple((b.name, b.low, b.high) for b in self._context.risk_bands.bands),
             )
 
     def evidence_choices(self, visit_id: str) -> list[EvidenceRow]:

@@ -81,6 +81,7 @@ class FindingsBoard:
     rollup: tuple[DomainRollup, ...]
     domains: tuple[DomainChoice, ...]
     rights: VisitRights
+    bands: tuple[tuple[str, int, int], ...]  # (name, low, high): this profile's risk bands
 
 
 @dataclass(frozen=True)
