@@ -127,6 +127,8 @@ class FindingEditor(QWidget):
         self.evidence.setObjectName("findingEvidence")
         self.evidence.setAccessibleName("Evidence behind this finding")
         self.evidence.setWordWrap(True)
+        self.evidence.setSpacing(4)
+        self.evidence.setAlternatingRowColors(True)
         evidence_box = QWidget()
         evidence_layout = QVBoxLayout(evidence_box)
         evidence_layout.setContentsMargins(0, 0, 0, 0)

@@ -122,6 +122,7 @@ class FindingsPage(QWidget):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([200, 560])
 
         self.rollup_model = RollupTableModel()
         self.rollup = _table("findingsRollup", "Findings by framework domain", self.rollup_model)
