@@ -11,8 +11,14 @@ from PySide6.QtWidgets import QDialogButtonBox
 from eqvisit.app_services import Services
 from eqvisit.domain.enums import ActionStatus, FindingKind, Sentiment
 from eqvisit.ui.findings.dialogs import ActionUpdateDialog
-from eqvisit.ui.findings.models import OVERDUE_BACKGROUND
+from eqvisit.ui.findings.models import (
+    OVERDUE_BACKGROUND,
+    ActionPlanTableModel,
+    FindingTableModel,
+    RollupTableModel,
+)
 from eqvisit.ui.main_window import SECTIONS, MainWindow
+from tests.ui.test_ergonomics import unnamed_controls
 
 FINDINGS = SECTIONS.index("Findings")
 
@@ -143,3 +149,58 @@ def test_overdue_actions_stand_out_and_closing_needs_evidence(  # type: ignore[n
     )
     qtbot.waitUntil(lambda: "0 overdue" in view.summary.text(), timeout=5_000)
     qtbot.waitUntil(lambda: "Closed with" in view.history.toHtml(), timeout=5_000)
+
+
+def test_ctrl_5_opens_findings_and_its_models_pass_qtmodeltester(  # type: ignore[no-untyped-def]
+    qtmodeltester, qtbot, window: MainWindow, demo: Services
+) -> None:
+    (visit,) = demo.visits.list_visits()
+    mr = demo.findings.propose(
+        visit.id, FindingKind.MANDATORY_REQUIREMENT, "Rota gaps", domain_number=2
+    )
+    demo.findings.rate_risk(mr.id, 2, 3)
+    demo.action_plan.add_action(mr.id, "Fill gaps", due_on=date.today() - timedelta(days=1))
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.findings_page
+    page = window.findings_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: page.action_plan.model.rowCount() == 1, timeout=5_000)
+    for model in (page.model, page.rollup_model, page.action_plan.model):
+        qtmodeltester.check(model, force_py=True)
+    for empty in (FindingTableModel(), RollupTableModel(), ActionPlanTableModel()):
+        qtmodeltester.check(empty, force_py=True)
+
+
+def test_every_control_of_the_findings_section_has_an_accessible_name(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, demo: Services
+) -> None:
+    (visit,) = demo.visits.list_visits()
+    mr = demo.findings.issue_reference(
+        demo.findings.propose(visit.id, FindingKind.MANDATORY_REQUIREMENT, "Rota gaps").id
+    )
+    demo.action_plan.add_action(mr.id, "Fill gaps")
+    page = _open_findings(qtbot, window)
+    qtbot.waitUntil(lambda: page.editor.shown is not None, timeout=5_000)
+    page.new_finding()
+    page.link_evidence()
+    page.action_plan.add_action()
+    qtbot.waitUntil(lambda: page.action_plan.model.rowCount() == 1, timeout=5_000)
+    page.action_plan.table.selectRow(0)
+    page.action_plan.status_button.click()
+    window.sync_page.open_review()
+    qtbot.waitUntil(
+        lambda: page.evidence_dialog is not None and page.action_plan.add_dialog is not None,
+        timeout=5_000,
+    )
+    dialogs = [
+        page.new_dialog,
+        page.evidence_dialog,
+        page.action_plan.add_dialog,
+        page.action_plan.update_dialog,
+        window.sync_page.review_dialog,
+    ]
+    assert unnamed_controls(page) == [], unnamed_controls(page)
+    for dialog in dialogs:
+        assert dialog is not None
+        assert unnamed_controls(dialog) == [], dialog.objectName()
+        dialog.close()

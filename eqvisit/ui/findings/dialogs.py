@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from eqvisit.domain.enums import ActionStatus, FindingKind
 from eqvisit.services.findings_dto import EvidenceKind, EvidenceRow, RequirementRow
+from eqvisit.ui.agenda_dialogs import name_fields
 from eqvisit.ui.findings.editor import EVIDENCE_NAMES
 from eqvisit.ui.text import label
 
@@ -58,6 +60,10 @@ class _FormDialog(QDialog):
 
     def problem(self) -> str | None:
         return None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        name_fields(self.form)  # every field named by its label, once the form is complete
+        super().showEvent(event)
 
     def _try_accept(self) -> None:
         problem = self.problem()
@@ -158,6 +164,7 @@ class AddActionDialog(_FormDialog):
         self.has_due = QCheckBox("Due by")
         self.due = QDateEdit(QDate.currentDate().addMonths(3))
         self.due.setObjectName("actionDue")
+        self.due.setAccessibleName("Due date")
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd")
         self.has_due.setChecked(True)
