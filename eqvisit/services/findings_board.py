@@ -21,8 +21,14 @@ from eqvisit.services.findings_dto import (
 )
 from eqvisit.services.mapping import finding_row
 from eqvisit.services.visit_rights import rights_for, role_in_visit
-from eqvisit.storage.models import EvidenceLink, IntelligenceItem, Observation
-from eqvisit.storage.repositories import evidence, findings, visits
+from eqvisit.storage.models import (
+    EvidenceLink,
+    IntelligenceItem,
+    InterviewSession,
+    Observation,
+    Response,
+)
+from eqvisit.storage.repositories import evidence, findings, intelligence, visits
 from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.templates.framework import Framework, available_frameworks, load_framework
 
@@ -46,12 +52,7 @@ class FindingsBoardService:
                 (f, finding_row(f, self._context.risk_bands))
                 for f in findings.for_visit(uow.session, visit_id)
             ]
-            catalogue = {e.target_id: e for e in self._candidates(uow, visit_id, visit.provider_id)}
-            by_finding: dict[str, list[EvidenceRow]] = {}
-            for link in evidence.links_of_visit(uow.session, visit_id):
-                row = _linked(uow, link, catalogue)
-                if row is not None:
-                    by_finding.setdefault(link.finding_id, []).append(row)
+            by_finding = _linked_evidence(uow, evidence.links_of_visit(uow.session, visit_id))
             details = tuple(
                 FindingDetail(
                     finding=row,
@@ -86,12 +87,7 @@ class FindingsBoardService:
     @staticmethod
     def _candidates(uow: UnitOfWork, visit_id: str, provider_id: str) -> list[EvidenceRow]:
         rows = [
-            EvidenceRow(
-                response.id,
-                EvidenceKind.RESPONSE,
-                f"{session.title} · {response.question_id}",
-                _answer(response.value, response.note),
-            )
+            _response(response, session)
             for response, session in evidence.responses_of_visit(uow.session, visit_id)
         ]
         rows += [_observation(o) for o in evidence.observations_of_visit(uow.session, visit_id)]
@@ -153,19 +149,48 @@ def _choices(framework: Framework | None) -> tuple[DomainChoice, ...]:
     )
 
 
-def _linked(
-    uow: UnitOfWork, link: EvidenceLink, catalogue: dict[str, EvidenceRow]
-) -> EvidenceRow | None:
-    target = link.response_id or link.observation_id or link.intelligence_item_id
-    if target is None:
-        return None
-    known = catalogue.get(target)
-    if known is None and link.intelligence_item_id is not None:
-        item = uow.session.get(IntelligenceItem, link.intelligence_item_id)
-        known = _intelligence(item) if item is not None else None
-    if known is None:
-        return None
-    return EvidenceRow(known.target_id, known.kind, known.source, known.text, link.id)
+def _linked_evidence(
+    uow: UnitOfWork, links: Sequence[EvidenceLink]
+) -> dict[str, list[EvidenceRow]]:
+    """Each finding's linked evidence as people read it, fetched by id (three reads in all)."""
+    responses = {
+        response.id: _response(response, session)
+        for response, session in evidence.responses_by_id(
+            uow.session, [link.response_id for link in links if link.response_id]
+        )
+    }
+    observations = {
+        o.id: _observation(o)
+        for o in evidence.observations_by_id(
+            uow.session, [link.observation_id for link in links if link.observation_id]
+        )
+    }
+    items = {
+        item.id: _intelligence(item)
+        for item in intelligence.get_many(
+            uow.session, [link.intelligence_item_id for link in links if link.intelligence_item_id]
+        )
+    }
+    by_finding: dict[str, list[EvidenceRow]] = {}
+    for link in links:
+        known = (
+            responses.get(link.response_id or "")
+            or observations.get(link.observation_id or "")
+            or items.get(link.intelligence_item_id or "")
+        )
+        if known is not None:
+            row = EvidenceRow(known.target_id, known.kind, known.source, known.text, link.id)
+            by_finding.setdefault(link.finding_id, []).append(row)
+    return by_finding
+
+
+def _response(response: Response, session: InterviewSession) -> EvidenceRow:
+    return EvidenceRow(
+        response.id,
+        EvidenceKind.RESPONSE,
+        f"{session.title} · {response.question_id}",
+        _answer(response.value, response.note),
+    )
 
 
 def _answer(value: Any, note: str) -> str:

@@ -49,8 +49,11 @@ def observations_of_visit(session: Session, visit_id: str) -> Sequence[Observati
 def notable_intelligence(
     session: Session, visit_id: str, provider_id: str, limit: int
 ) -> Sequence[IntelligenceItem]:
-    """The visit's triggers, then the provider's flagged figures, concerns, CQC ratings and
-    earlier outcomes: a lead holds a whole region's intelligence, too much to pick from."""
+    """The visit's triggers and the provider's flagged figures, concerns, CQC ratings and
+    earlier outcomes: a lead holds a whole region's intelligence, too much to pick from.
+
+    One query: SQLite answers the OR from two indexes (bench/bench_findings_board.py measured
+    it faster than two separate reads)."""
     triggers = select(VisitTrigger.intelligence_item_id).where(
         VisitTrigger.visit_id == visit_id, VisitTrigger.deleted_at.is_(None)
     )
@@ -71,6 +74,26 @@ def notable_intelligence(
             IntelligenceItem.source, IntelligenceItem.period.desc(), IntelligenceItem.indicator
         )
         .limit(limit)
+    ).all()
+
+
+def responses_by_id(
+    session: Session, response_ids: Sequence[str]
+) -> Sequence[Row[Response, InterviewSession]]:
+    if not response_ids:
+        return []
+    return session.execute(
+        select(Response, InterviewSession)
+        .join(InterviewSession, InterviewSession.id == Response.session_id)
+        .where(Response.id.in_(list(response_ids)))
+    ).all()
+
+
+def observations_by_id(session: Session, observation_ids: Sequence[str]) -> Sequence[Observation]:
+    if not observation_ids:
+        return []
+    return session.scalars(
+        select(Observation).where(Observation.id.in_(list(observation_ids)))
     ).all()
 
 
