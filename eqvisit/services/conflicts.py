@@ -21,6 +21,7 @@ from eqvisit.services.context import ServiceContext
 from eqvisit.services.visit_rights import role_in_visit
 from eqvisit.storage import sync_state
 from eqvisit.storage.base import Base, SyncedRecord
+from eqvisit.storage.changes import wire_value
 from eqvisit.storage.models import Conflict, OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox, users
 from eqvisit.storage.unit_of_work import UnitOfWork
@@ -60,6 +61,8 @@ class ConflictRow:
     mine: str
     may_resolve: bool
     mergeable: bool
+    current_value: Any = None
+    changed_since: bool = False  # someone wrote the field again after the conflict
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class ConflictService:
             names: dict[str | None, str] = {}
             rows = []
             for conflict in outbox.open_conflicts(uow.session):
+                current = _current_value(uow, conflict)
                 rows.append(
                     ConflictRow(
                         id=conflict.id,
@@ -112,6 +116,8 @@ class ConflictService:
                         may_resolve=self._may_resolve(uow, conflict) is None,
                         mergeable=isinstance(conflict.winning_value, str)
                         and isinstance(conflict.losing_value, str),
+                        current_value=current,
+                        changed_since=current != conflict.winning_value,
                     )
                 )
             return rows
@@ -206,6 +212,13 @@ def _record(uow: UnitOfWork, record_type: str, record_id: str) -> tuple[type[Bas
     if model is None or not isinstance(record, SyncedRecord):
         raise NotFound(record_type, record_id)
     return model, record
+
+
+def _current_value(uow: UnitOfWork, conflict: Conflict) -> Any:
+    """The field's value on this laptop now, in its wire form (comparable with the conflict's)."""
+    model = sync_state.model_for(conflict.record_type)
+    record = uow.session.get(model, conflict.record_id) if model is not None else None
+    return wire_value(getattr(record, conflict.field, None)) if record is not None else None
 
 
 def _mine(conflict: Conflict, me: str | None) -> str:

@@ -118,3 +118,13 @@ def test_a_refused_change_can_be_edited_and_retried_or_discarded(
     panel.conflicts.discard(again.change_id)
     assert panel.conflicts.rejected_changes() == []
     assert panel.sync_status.status().rejected == 0
+
+
+def test_a_field_written_again_after_the_conflict_says_so(central: Central, laptop: Laptop) -> None:
+    lead, _lead_sync, _panel, _panel_sync, finding = _force_text_conflict(central, laptop)
+    (before,) = lead.conflicts.open_conflicts()
+    assert not before.changed_since
+    assert before.current_value == before.winning_value
+    lead.findings.update(finding.id, {"text": "Rewritten after the conflict"})
+    (after,) = lead.conflicts.open_conflicts()
+    assert after.changed_since and after.current_value == "Rewritten after the conflict"

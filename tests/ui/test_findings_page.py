@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from eqvisit.app_services import Services
-from eqvisit.domain.enums import ActionStatus, FindingKind, Sentiment
+from eqvisit.domain.enums import ActionStatus, FindingKind, FindingStatus, Sentiment
 from eqvisit.ui.findings.dialogs import ActionUpdateDialog
 from eqvisit.ui.findings.models import (
     OVERDUE_BACKGROUND,
@@ -61,12 +61,14 @@ def test_a_finding_is_proposed_edited_rated_linked_and_numbered(  # type: ignore
     editor.consequence.setValue(4)
     assert "16 · EXTREME" in editor.band.text()
     editor.domain.setCurrentIndex(editor.domain.findData(1))
+    editor.status.setCurrentIndex(editor.status.findData(FindingStatus.AGREED))
     editor.standards.item(0).setCheckState(Qt.CheckState.Checked)
     # Saved by itself, debounced: no Save button.
     qtbot.waitUntil(lambda: demo.findings.for_visit(visit.id)[0].risk_score == 16, timeout=5_000)
     (saved,) = demo.findings.for_visit(visit.id)
     assert saved.text == "Handover is not safe: no protected time or place"
     assert (saved.domain_number, saved.risk_band) == (1, "extreme")
+    assert saved.status is FindingStatus.AGREED
     assert saved.standards and saved.standards[0].startswith("1.")
 
     page.link_button.click()
@@ -108,6 +110,30 @@ def test_a_panel_member_is_offered_only_what_the_server_allows(  # type: ignore[
     assert not page.editor.likelihood.isEnabled()
     assert "propose findings" in page.rights_label.text()
     assert not page.action_plan.add_button.isEnabled()
+
+
+def test_a_panel_members_agreed_proposal_keeps_its_status_when_edited(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, demo: Services
+) -> None:
+    (visit,) = demo.visits.list_visits()
+    demo.users.sign_in_locally("panel1")
+    mine = demo.findings.propose(visit.id, FindingKind.RECOMMENDATION, "Panel's proposal")
+    demo.users.sign_in_locally("lead")
+    demo.findings.update(mine.id, {"status": FindingStatus.AGREED})
+    demo.users.sign_in_locally("panel1")
+    page = _open_findings(qtbot, window)
+    qtbot.waitUntil(lambda: page.editor.shown is not None, timeout=5_000)
+    editor = page.editor
+    assert editor.status.currentData() == FindingStatus.AGREED, "shown as it is"
+    statuses = {editor.status.itemData(i) for i in range(editor.status.count())}
+    assert statuses == {FindingStatus.PROPOSED, FindingStatus.AGREED, FindingStatus.WITHDRAWN}
+    editor.text.setPlainText("Panel's proposal, reworded")
+    assert editor.changes() == {"text": "Panel's proposal, reworded"}
+    page.save_now()
+    qtbot.waitUntil(
+        lambda: demo.findings.for_visit(visit.id)[0].text.endswith("reworded"), timeout=5_000
+    )
+    assert demo.findings.for_visit(visit.id)[0].status is FindingStatus.AGREED
 
 
 def test_overdue_actions_stand_out_and_closing_needs_evidence(  # type: ignore[no-untyped-def]

@@ -179,8 +179,8 @@ class FindingEditor(QWidget):
             if board is not None:
                 self._bands = RiskBands.from_config(board.bands)
                 self._fill_domains(board)
-            self._fill_statuses(board)
             finding = detail.finding if detail is not None else None
+            self._fill_statuses(board, finding.status if finding else None)
             self.kind.setCurrentIndex(max(0, self.kind.findData(finding.kind if finding else None)))
             self.status.setCurrentIndex(
                 max(0, self.status.findData(finding.status if finding else None))
@@ -227,15 +227,16 @@ class FindingEditor(QWidget):
         for choice in board.domains:
             self.domain.addItem(f"{choice.number} {choice.title}", choice.number)
 
-    def _fill_statuses(self, board: FindingsBoard | None) -> None:
+    def _fill_statuses(self, board: FindingsBoard | None, shown: FindingStatus | None) -> None:
+        """The statuses the user may choose, plus the finding's own (a panel member's proposal
+        the lead has agreed shows "Agreed", and is not quietly set back to "Proposed")."""
         lead = board is not None and board.rights.may_edit_all
-        wanted = list(FindingStatus) if lead else list(PANEL_STATUSES)
-        current = self.status.currentData()
+        allowed = list(FindingStatus) if lead else list(PANEL_STATUSES)
+        wanted = [s for s in FindingStatus if s in allowed or s == shown]
         if [self.status.itemData(i) for i in range(self.status.count())] != wanted:
             self.status.clear()
             for status in wanted:
                 self.status.addItem(label(status), status)
-            self.status.setCurrentIndex(max(0, self.status.findData(current)))
 
     def _fill_standards(self, board: FindingsBoard | None, chosen: set[str]) -> None:
         self.standards.blockSignals(True)
@@ -283,7 +284,7 @@ class FindingEditor(QWidget):
             return {}
         finding = self._shown.finding
         values: dict[str, Any] = {
-            "status": self.status.currentData(),
+            "status": FindingStatus(self.status.currentData()),
             "domain_number": self.domain.currentData(),
             "standards": self._chosen_standards(),
             "text": self.text.toPlainText(),
@@ -292,7 +293,7 @@ class FindingEditor(QWidget):
             "due_on": self._due(),
         }
         if finding.reference is None:
-            values["kind"] = self.kind.currentData()
+            values["kind"] = FindingKind(self.kind.currentData())
         current = {
             "kind": finding.kind,
             "status": finding.status,

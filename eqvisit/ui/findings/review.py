@@ -265,11 +265,18 @@ class ReviewDialog(QDialog):
         self.losing_value.setPlainText(shown_value(row.losing_value))
         self.keep_winning.setText(f"Keep {'mine' if row.mine == 'winning' else winner + '’s'}")
         self.keep_losing.setText(f"Use {'mine' if row.mine == 'losing' else loser + '’s'}")
-        self.conflict_note.setText(
+        note = (
             "Whichever you choose, both values stay in the record of this conflict."
             if row.may_resolve
             else "Only the visit's lead or the two authors may resolve this conflict."
         )
+        if row.changed_since:
+            now = shown_value(row.current_value)
+            note = (
+                f"Changed again since the conflict: it now reads “{now[:200]}”. "
+                f"Choosing a value here replaces that. {note}"
+            )
+        self.conflict_note.setText(note)
 
     def _show_refused(self) -> None:
         row = self._refused()
