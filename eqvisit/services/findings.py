@@ -190,6 +190,16 @@ class FindingService:
             uow.commit()
             return len(targets)
 
+    def unlink_evidence(self, link_id: str) -> None:
+        """Take a piece of evidence off a finding (a soft delete; the evidence itself stays)."""
+        with self._context.action() as (uow, recorder):
+            link = uow.session.get(EvidenceLink, link_id)
+            if link is None or link.deleted_at is not None:
+                raise NotFound("evidence link", link_id)
+            finding = self._require(uow, link.finding_id)
+            recorder.write(link, {"deleted_at": utc_now()}, visit_scope(finding.visit_id))
+            uow.commit()
+
     def for_visit(self, visit_id: str) -> list[FindingRow]:
         with self._context.store.unit_of_work() as uow:
             return [

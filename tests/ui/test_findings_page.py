@@ -94,6 +94,13 @@ def test_a_finding_is_proposed_edited_rated_linked_and_numbered(  # type: ignore
     assert rollup.row_at(0).domain_number == 1
     assert rollup.row_at(0).highest_band == "extreme"
 
+    page.tabs.setCurrentIndex(0)
+    page.editor.evidence.setCurrentRow(0)
+    assert page.editor.unlink_button.isEnabled()
+    page.editor.unlink_button.click()
+    qtbot.waitUntil(lambda: page.editor.evidence.count() == 0, timeout=5_000)
+    assert len(demo.capture.observations(visit.id)) == 1, "the evidence itself is kept"
+
 
 def test_a_panel_member_is_offered_only_what_the_server_allows(  # type: ignore[no-untyped-def]
     qtbot, window: MainWindow, demo: Services

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -53,6 +54,7 @@ class FindingEditor(QWidget):
     """Emits ``edited`` whenever the user changes a value (not when a finding is shown)."""
 
     edited = Signal()
+    unlink_requested = Signal(str)  # the evidence link's id
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,6 +144,12 @@ class FindingEditor(QWidget):
         self.evidence_caption.setBuddy(self.evidence)
         evidence_layout.addWidget(self.evidence_caption)
         evidence_layout.addWidget(self.evidence, 1)
+        self.unlink_button = QPushButton("&Unlink selected evidence")
+        self.unlink_button.setObjectName("unlinkEvidence")
+        self.unlink_button.setEnabled(False)
+        self.unlink_button.clicked.connect(self._unlink)
+        self.evidence.currentRowChanged.connect(self._enable_unlink)
+        evidence_layout.addWidget(self.unlink_button)
 
         self.splitter = QSplitter()
         self.splitter.setObjectName("findingSplitter")
@@ -274,7 +282,10 @@ class FindingEditor(QWidget):
             else "No evidence linked yet: use Link evidence…"
         )
         for row in detail.evidence:
-            self.evidence.addItem(f"{EVIDENCE_NAMES[row.kind]} · {row.source}\n{row.text}")
+            item = QListWidgetItem(f"{EVIDENCE_NAMES[row.kind]} · {row.source}\n{row.text}")
+            item.setData(CODE_ROLE, row.link_id)
+            self.evidence.addItem(item)
+        self._enable_unlink()
 
     # -- what changed ----------------------------------------------------------------------------
 
@@ -330,6 +341,15 @@ class FindingEditor(QWidget):
         return date(chosen.year(), chosen.month(), chosen.day())
 
     # -- reactions -------------------------------------------------------------------------------
+
+    def _enable_unlink(self) -> None:
+        editable = self._shown is not None and self._shown.editable
+        self.unlink_button.setEnabled(editable and self.evidence.currentItem() is not None)
+
+    def _unlink(self) -> None:
+        item = self.evidence.currentItem()
+        if item is not None and item.data(CODE_ROLE):
+            self.unlink_requested.emit(str(item.data(CODE_ROLE)))
 
     def _user_edit(self) -> None:
         if not self._loading:

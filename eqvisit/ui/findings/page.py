@@ -116,6 +116,7 @@ class FindingsPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.editor = FindingEditor()
         self.editor.edited.connect(self._schedule_save)
+        self.editor.unlink_requested.connect(self.unlink_evidence)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("findingsSplitter")
         self.splitter.addWidget(self.table)
@@ -369,6 +370,15 @@ class FindingsPage(QWidget):
             self._linked,
             self._failed,
         )
+
+    def unlink_evidence(self, link_id: str) -> None:
+        self._worker.submit(
+            lambda: self._services.findings.unlink_evidence(link_id), self._unlinked, self._failed
+        )
+
+    def _unlinked(self, _result: object) -> None:
+        self.message.setText("Evidence unlinked (the evidence itself is kept).")
+        self.load_board(keep_editor=True)
 
     def _linked(self, count: int) -> None:
         self.message.setText(f"Linked {count} piece(s) of evidence.")
