@@ -11,12 +11,14 @@ from eqvisit.services.backups import BackupService
 from eqvisit.services.briefing import BriefingService
 from eqvisit.services.briefing_report import BriefingReportService
 from eqvisit.services.capture import CaptureService
+from eqvisit.services.conflicts import ConflictService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.coverage import CoverageService
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.demo import DemoService
 from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
+from eqvisit.services.findings_board import FindingsBoardService
 from eqvisit.services.providers import ProviderService
 from eqvisit.services.redaction import RedactionService
 from eqvisit.services.reports import ReportService
@@ -55,6 +57,8 @@ class Services:
     marker: RunningMarker
     coverage: CoverageService
     redaction: RedactionService
+    findings_board: FindingsBoardService
+    conflicts: ConflictService
 
     def close(self) -> None:
         """Close the store, then remove this process's running marker: a clean shutdown."""
@@ -104,4 +108,6 @@ def open_services(paths: ProfilePaths) -> Services:
         marker=marker,
         coverage=CoverageService(context),
         redaction=RedactionService(context),
+        findings_board=FindingsBoardService(context),
+        conflicts=ConflictService(context),
     )

@@ -87,6 +87,10 @@ class FindingService:
         with self._context.action() as (uow, recorder):
             finding = self._require(uow, finding_id)
             values = dict(changes)
+            if "text" in values:
+                values["text"] = check_text(
+                    values["text"], "finding text", max_length=MAX_TEXT, required=True
+                )
             if (
                 "kind" in values
                 and finding.reference is not None
@@ -166,6 +170,35 @@ class FindingService:
             uow.session.flush()
             uow.commit()
             return link.id
+
+    def link_all(self, finding_id: str, targets: Sequence[tuple[str, str]]) -> int:
+        """Link several pieces of evidence in one action: ``(kind, id)`` pairs where kind is
+        ``response``, ``observation`` or ``intelligence``. Returns how many were linked."""
+        columns = {
+            "response": "response_id",
+            "observation": "observation_id",
+            "intelligence": "intelligence_item_id",
+        }
+        with self._context.action() as (uow, recorder):
+            finding = self._require(uow, finding_id)
+            for kind, target_id in targets:
+                if kind not in columns:
+                    raise InvalidValue("evidence", f"'{kind}' is not a kind of evidence")
+                values: dict[str, Any] = dict.fromkeys(columns.values())
+                values.update({"finding_id": finding_id, "note": "", columns[kind]: target_id})
+                recorder.create(EvidenceLink(), values, visit_scope(finding.visit_id))
+            uow.commit()
+            return len(targets)
+
+    def unlink_evidence(self, link_id: str) -> None:
+        """Take a piece of evidence off a finding (a soft delete; the evidence itself stays)."""
+        with self._context.action() as (uow, recorder):
+            link = uow.session.get(EvidenceLink, link_id)
+            if link is None or link.deleted_at is not None:
+                raise NotFound("evidence link", link_id)
+            finding = self._require(uow, link.finding_id)
+            recorder.write(link, {"deleted_at": utc_now()}, visit_scope(finding.visit_id))
+            uow.commit()
 
     def for_visit(self, visit_id: str) -> list[FindingRow]:
         with self._context.store.unit_of_work() as uow:

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.hlc import Stamp
@@ -21,7 +23,8 @@ from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
 from eqvisit.storage import sync_state
-from eqvisit.storage.models import OutboxChange
+from eqvisit.storage.models import OutboxChange, OutboxState
+from eqvisit.storage.repositories import outbox
 from eqvisit.sync.client import DeviceRevoked, SyncClient
 from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Change
 from eqvisit.sync.transport import InProcessTransport
@@ -63,6 +66,44 @@ class ScopeReceipt:
     scope: str
     matches: bool
     unsent: int
+
+
+class ReceiptState(StrEnum):
+    MATCHED = "matched"
+    WAITING = "waiting"
+    REJECTED = "rejected"
+    DIFFERS = "differs"
+    UNCHECKED = "unchecked"
+
+
+@dataclass(frozen=True)
+class VisitReceipt:
+    """Whether everything written on a visit on this laptop is on the server, in words.
+
+    ``matched`` only when the last receipt matched at the cursor this laptop is still at and
+    nothing of the visit is waiting or refused since."""
+
+    visit_id: str
+    state: ReceiptState
+    waiting: int
+    rejected: int
+    checked_at: datetime | None
+
+    @property
+    def text(self) -> str:
+        if self.rejected:
+            return (
+                f"{self.rejected} change(s) on this visit were refused by the server: "
+                "see Sync → Review."
+            )
+        if self.waiting:
+            return f"{self.waiting} change(s) on this visit are waiting to be sent."
+        if self.state is ReceiptState.MATCHED:
+            when = f" (checked {self.checked_at.astimezone():%H:%M})" if self.checked_at else ""
+            return f"Everything you wrote on this visit is on the server{when}."
+        if self.state is ReceiptState.DIFFERS:
+            return "The server's copy of this visit differs from this laptop's: sync again."
+        return "Not confirmed with the server since the app started: sync to check."
 
 
 @dataclass(frozen=True)
@@ -110,6 +151,7 @@ class SyncService:
         self._client_factory = client_factory
         self._attachments = attachments
         self._matched: dict[str, int] = {}
+        self._checked: dict[str, tuple[bool, datetime]] = {}
 
     def connection(self) -> Connection | None:
         return self._credentials.connection()
@@ -292,6 +334,7 @@ class SyncService:
                     unsent = sync_state.pending_in_scope(uow.session, scope)
                     at = sync_state.cursor(uow.session, scope)
                     if unsent == 0 and self._matched.get(scope) == at:
+                        self._checked[scope] = (True, datetime.now(UTC))
                         receipts.append(ScopeReceipt(scope, True, 0))
                         continue
                     # The server works out its digest while we work out ours.
@@ -300,8 +343,32 @@ class SyncService:
                 receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)
 
+    def visit_receipt(self, visit_id: str) -> VisitReceipt:
+        """The visit's receipt as of the last sync in this session, and what is unsent since."""
+        scope = f"visit:{visit_id}"
+        with self._context.store.unit_of_work() as uow:
+            counts = outbox.counts_in_scope(uow.session, scope)
+            at = sync_state.cursor(uow.session, scope)
+        waiting = counts.get(OutboxState.PENDING, 0)
+        rejected = counts.get(OutboxState.REJECTED, 0)
+        checked = self._checked.get(scope)
+        if rejected:
+            state = ReceiptState.REJECTED
+        elif waiting:
+            state = ReceiptState.WAITING
+        elif checked is None:
+            state = ReceiptState.UNCHECKED
+        elif checked[0] and self._matched.get(scope) == at:
+            state = ReceiptState.MATCHED
+        else:
+            state = ReceiptState.DIFFERS
+        return VisitReceipt(
+            visit_id, state, waiting, rejected, checked[1] if checked is not None else None
+        )
+
     def _compare(self, scope: str, at: int, local: str, server: str, unsent: int) -> ScopeReceipt:
         matches = local == server and unsent == 0
+        self._checked[scope] = (matches, datetime.now(UTC))
         if matches:
             self._matched[scope] = at
         else:

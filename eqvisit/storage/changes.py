@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from eqvisit.domain.hlc import HybridClock, Stamp
 from eqvisit.domain.ids import new_id
 from eqvisit.storage.base import Base, SyncedRecord
-from eqvisit.storage.models.sync import FieldVersion, LocalSetting, OutboxChange
+from eqvisit.storage.models.sync import Conflict, FieldVersion, LocalSetting, OutboxChange
 
 HLC_SETTING = "hlc_last"
 DEVICE_SETTING = "device_id"
@@ -76,8 +76,11 @@ class ChangeRecorder:
         self.write(record, fields, scope)
         return record
 
-    def write(self, record: SyncedRecord, fields: Mapping[str, Any], scope: str) -> OutboxChange:
-        """Set ``fields`` on ``record`` and append the change to the outbox."""
+    def write(
+        self, record: SyncedRecord | Conflict, fields: Mapping[str, Any], scope: str
+    ) -> OutboxChange:
+        """Set ``fields`` on ``record`` and append the change to the outbox (a conflict record
+        is written only to resolve it)."""
         if not fields:
             raise ValueError("a change must write at least one field")
         record_type = _table_of(record)
@@ -128,7 +131,7 @@ class ChangeRecorder:
         return base
 
 
-def _table_of(record: SyncedRecord) -> str:
+def _table_of(record: SyncedRecord | Conflict) -> str:
     if not isinstance(record, Base):
         raise TypeError(f"{type(record).__name__} is not a stored record")
     return str(record.__tablename__)

@@ -1,4 +1,5 @@
-"""The main window: navigation (Providers, Visits, Sync), pages, a status bar, menus, layout.
+"""The main window: navigation (Providers, Visits, Sync, Reports, Findings), pages, a status
+bar, menus, layout.
 
 The status bar shows sync state (offline / online, changes waiting, last sync, conflicts), a busy
 indicator while the worker runs, and the signed-in user and profile. The View menu switches the
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from eqvisit import __version__
 from eqvisit.settings import Settings, load_settings, save_settings
 from eqvisit.ui.capture.redaction_dialog import RedactionDialog
+from eqvisit.ui.findings.page import FindingsPage, FindingsServices
 from eqvisit.ui.messages import show_error
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
     from eqvisit.services.redaction import RedactionItem
 
 STATUS_REFRESH_MS = 5_000
-SECTIONS = ("Providers", "Visits", "Sync", "Reports")
+SECTIONS = ("Providers", "Visits", "Sync", "Reports", "Findings")
 
 
 class MainWindow(QMainWindow):
@@ -94,15 +96,27 @@ class MainWindow(QMainWindow):
                 services.briefing,
                 services.capture,
                 services.coverage,
+                services.sync,
             ),
             worker,
         )
         self.sync_page = SyncPage(
-            services.sync, worker, self.settings.sync_interval_minutes * 60_000
+            services.sync,
+            worker,
+            self.settings.sync_interval_minutes * 60_000,
+            conflicts=services.conflicts,
         )
         self.report_page = ReportPage(
             services.reports, services.visits, services.exports, worker, services.briefing_report
         )
+        self.findings_page = FindingsPage(
+            FindingsServices(
+                services.findings, services.findings_board, services.action_plan, services.visits
+            ),
+            worker,
+        )
+        self.sync_page.reviewed.connect(self.refresh_status)
+        self.sync_page.reviewed.connect(self.findings_page.load_board)
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self.sync_page.progress.connect(self._show_progress)
@@ -111,7 +125,13 @@ class MainWindow(QMainWindow):
         self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
-        for page in (self.providers_page, self.visits_page, self.sync_page, self.report_page):
+        for page in (
+            self.providers_page,
+            self.visits_page,
+            self.sync_page,
+            self.report_page,
+            self.findings_page,
+        ):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self._show_page)
 
@@ -212,6 +232,8 @@ class MainWindow(QMainWindow):
             self.providers_page.search_box.setFocus()
         elif row == 1:
             self.visits_page.table.setFocus()
+        elif row == SECTIONS.index("Findings"):
+            self.findings_page.refresh()
 
     def plan_visit(self, provider_id: str) -> None:
         """Open the new-visit dialog (for ``provider_id`` when given) on the Visits page."""
@@ -306,6 +328,9 @@ class MainWindow(QMainWindow):
     def _after_sync(self) -> None:
         self.providers_page.refresh()
         self.visits_page.refresh()
+        self.visits_page.show_receipt()
+        if self.pages.currentWidget() is self.findings_page:
+            self.findings_page.load_board(keep_editor=True)
 
     def _show_status(self, status: SyncStatus) -> None:
         parts = [self._sync_state, f"{status.pending} changes waiting"]
@@ -318,6 +343,8 @@ class MainWindow(QMainWindow):
             f"{status.signed_in_user or 'Not signed in'} · profile {self._paths.data_dir.parent}"
         )
         self.sync_page.show_status(status)
+        if self.pages.currentWidget() is self.visits_page:
+            self.visits_page.show_receipt()
 
     def show_about(self) -> None:
         QMessageBox.about(

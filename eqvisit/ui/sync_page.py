@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from eqvisit.errors import AuthError, NetworkError
+from eqvisit.ui.findings.review import ReviewDialog
 from eqvisit.ui.messages import describe
 from eqvisit.ui.worker import Worker
 
 if TYPE_CHECKING:
+    from eqvisit.services.conflicts import ConflictService
     from eqvisit.services.dto import SyncStatus
     from eqvisit.services.sync import SyncReport, SyncService
 
@@ -37,14 +39,21 @@ class SyncPage(QWidget):
 
     state_changed = Signal(str)
     synced = Signal()
+    reviewed = Signal()  # a conflict resolved or a refused change retried/discarded
     progress = Signal(str)  # emitted on the worker thread; Qt queues it to the UI thread
 
     def __init__(
-        self, sync: SyncService, worker: Worker, interval_ms: int = SYNC_INTERVAL_MS
+        self,
+        sync: SyncService,
+        worker: Worker,
+        interval_ms: int = SYNC_INTERVAL_MS,
+        conflicts: ConflictService | None = None,
     ) -> None:
         super().__init__()
         self._sync = sync
         self._worker = worker
+        self._conflicts = conflicts
+        self.review_dialog: ReviewDialog | None = None
         self._running = False
         self.connection_label = QLabel()
         self.connection_label.setObjectName("syncConnection")
@@ -66,9 +75,15 @@ class SyncPage(QWidget):
         self.copy_button.setObjectName("copyRejections")
         self.copy_button.clicked.connect(self._copy_rejections)
 
+        self.review_button = QPushButton("&Review conflicts and refused changes…")
+        self.review_button.setObjectName("openReview")
+        self.review_button.setEnabled(conflicts is not None)
+        self.review_button.clicked.connect(self.open_review)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.review_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.connection_label)
@@ -162,6 +177,14 @@ class SyncPage(QWidget):
             f"Conflicts to review: {status.open_conflicts}\n"
             f"This device: {status.device_id}"
         )
+
+    def open_review(self) -> None:
+        if self._conflicts is None:
+            return
+        dialog = ReviewDialog(self, self._conflicts, self._worker)
+        dialog.changed.connect(self.reviewed.emit)
+        self.review_dialog = dialog
+        dialog.open()
 
     def _copy_rejections(self) -> None:
         lines = [self.rejections.item(i).text() for i in range(self.rejections.count())]

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from eqvisit.services.dto import ProviderRow, VisitDetail, VisitSummary
     from eqvisit.services.profile_dto import ProviderProfile
     from eqvisit.services.providers import ProviderService
+    from eqvisit.services.sync import SyncService, VisitReceipt
     from eqvisit.services.templates import TemplateService
     from eqvisit.services.users import UserService
     from eqvisit.services.visits import VisitService
@@ -69,6 +70,7 @@ class VisitServices:
     briefing: BriefingService
     capture: CaptureService
     coverage: CoverageService
+    sync: SyncService | None = None  # for the visit's receipt line
 
 
 class VisitFilterModel(QSortFilterProxyModel):
@@ -252,6 +254,11 @@ class VisitsPage(QWidget):
         right_layout.addLayout(actions)
         right_layout.addWidget(self.safety_banner)
         right_layout.addWidget(self.detail, 2)
+        self.receipt_label = QLabel()
+        self.receipt_label.setObjectName("visitReceipt")
+        self.receipt_label.setAccessibleName("Is this visit on the server")
+        self.receipt_label.setWordWrap(True)
+        right_layout.addWidget(self.receipt_label)
         for title, table, buttons, stretch in (
             ("Panel", self.panel_table, (self.add_member_button, self.remove_member_button), 1),
             (
@@ -349,6 +356,7 @@ class VisitsPage(QWidget):
             f"<p>Triggered by {len(detail.trigger_ids)} intelligence items "
             "(open the briefing pack to read them).</p>"
         )
+        self.show_receipt()
         self.panel_model.set_rows(detail.panel)
         self.session_model.names = self._names
         self.session_model.set_rows(detail.sessions)
@@ -361,6 +369,19 @@ class VisitsPage(QWidget):
     def _show_flags(self, flags: list[SafetyFlagRow]) -> None:
         self.safety_banner.setText(safety_banner_html(flags))
         self.safety_banner.setVisible(bool(flags))
+
+    def show_receipt(self) -> None:
+        """Ask (on the worker) whether everything written on the shown visit is on the server."""
+        sync = self._services.sync
+        if sync is None or self._current is None:
+            self.receipt_label.clear()
+            return
+        visit_id = self._current.summary.id
+        self._worker.submit(lambda: sync.visit_receipt(visit_id), self._show_receipt, self._failed)
+
+    def _show_receipt(self, receipt: VisitReceipt) -> None:
+        if self._current is not None and receipt.visit_id == self._current.summary.id:
+            self.receipt_label.setText(receipt.text)
 
     def _changed(self, detail: VisitDetail) -> None:
         self._show_detail(detail)

@@ -23,6 +23,7 @@ def test_window_opens_with_sections_and_a_status_bar(qtbot, window: MainWindow) 
         "Visits",
         "Sync",
         "Reports",
+        "Findings",
     ]
     qtbot.waitUntil(lambda: "changes waiting" in window.sync_label.text())
     assert "Dr Asha Patel" in window.user_label.text()

@@ -33,3 +33,30 @@ def open_conflict_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def counts_in_scope(session: Session, scope: str) -> dict[OutboxState, int]:
+    rows = session.execute(
+        select(OutboxChange.state, func.count())
+        .where(OutboxChange.scope == scope)
+        .group_by(OutboxChange.state)
+    ).all()
+    return {OutboxState(state): n for state, n in rows}
+
+
+def rejected(session: Session) -> Sequence[OutboxChange]:
+    return session.scalars(
+        select(OutboxChange)
+        .where(OutboxChange.state == OutboxState.REJECTED)
+        .order_by(OutboxChange.seq)
+    ).all()
+
+
+def by_change_id(session: Session, change_id: str) -> OutboxChange | None:
+    return session.scalar(select(OutboxChange).where(OutboxChange.change_id == change_id))
+
+
+def open_conflicts(session: Session) -> Sequence[Conflict]:
+    return session.scalars(
+        select(Conflict).where(Conflict.resolved_by_change.is_(None)).order_by(Conflict.detected_at)
+    ).all()

@@ -1,0 +1,1 @@
+"""The Findings section: findings and their evidence, the roll-up by domain, the action plan."""
