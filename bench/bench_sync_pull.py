@@ -189,7 +189,7 @@ def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
 def time_raw(folder: Path, seeded: Seeded) -> float:
     """Raw executemany of the same rows into a fresh laptop store, one transaction."""
     path = folder / "raw.sqlite3"
-    store = open_store(path)
+    store = open_store(path, key=None)
     with store.unit_of_work() as uow:
         uow.session.add(
             m.Provider(

@@ -17,6 +17,7 @@ from eqvisit.services.exports import ExportService
 from eqvisit.services.findings import FindingService
 from eqvisit.services.providers import ProviderService
 from eqvisit.services.reports import ReportService
+from eqvisit.services.store_keys import StoreKeys, Unlock
 from eqvisit.services.sync import SyncService
 from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.templates import TemplateService
@@ -50,9 +51,15 @@ class Services:
         self.context.store.close()
 
 
-def open_services(paths: ProfilePaths) -> Services:
+def store_keys(paths: ProfilePaths) -> StoreKeys:
+    return StoreKeys(paths.store_key_file, paths.store_file)
+
+
+def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services:
+    """Unlock and open the profile's encrypted store (``unlock``: the environment's by default)."""
     paths.ensure()
-    store = open_store(paths.store_file, backup_dir=paths.backup_dir)
+    key = store_keys(paths).unlock(unlock or Unlock.from_environment())
+    store = open_store(paths.store_file, key=key, backup_dir=paths.backup_dir)
     context = ServiceContext.open(store)
     credentials = CredentialStore(paths.config_dir)
     attachment_service = AttachmentService(context, paths.attachments_dir)

@@ -27,11 +27,12 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
 
 
 def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
-    from eqvisit.app_services import open_services
+    from eqvisit.app_services import open_services, store_keys
     from eqvisit.resources import resource_path
+    from eqvisit.services.store_keys import DEMO_PASSPHRASE, Unlock
     from eqvisit.sync.server.demo import DEMO_PASSWORD
 
-    services = open_services(paths)
+    services = open_services(paths, Unlock.from_environment(demo=True))
     try:
         if services.demo.is_populated():
             if args.if_absent:
@@ -62,6 +63,12 @@ def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
         f"Profile {paths.data_dir} signed in as the lead and synced: "
         f"{summary.sync.pulled} changes received."
     )
+    described = store_keys(paths).describe()
+    if described is not None and described.demo_passphrase:
+        print(
+            f"No OS keychain here: the demo store is encrypted with the published demo passphrase "
+            f"'{DEMO_PASSPHRASE}' (synthetic data only; never put real data in this profile)."
+        )
     return 0
 
 

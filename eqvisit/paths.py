@@ -33,6 +33,11 @@ class ProfilePaths:
         return self.data_dir / STORE_FILENAME
 
     @property
+    def store_key_file(self) -> Path:
+        """How the store's key is obtained (keychain or passphrase; the Argon2id salt and cost)."""
+        return self.data_dir / "store-key.json"
+
+    @property
     def backup_dir(self) -> Path:
         """Copies of the store taken with the SQLite backup API."""
         return self.data_dir / "backups"

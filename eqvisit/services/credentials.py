@@ -86,4 +86,6 @@ def keychain_available() -> bool:
         backend = keyring.get_keyring()
     except KeyringError:
         return False
+    if type(backend).__module__.startswith("keyrings.alt"):
+        return False  # plaintext or obfuscated files, not a keychain
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
