@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from eqvisit.storage.backup import timestamped_backup
@@ -19,8 +20,14 @@ from eqvisit.storage.cipher import connect, is_plain_sqlite, verify_store_key
 log = logging.getLogger(__name__)
 
 
-def encrypt_plain_store(path: Path, key: bytes, backup_dir: Path) -> None:
-    """Encrypt the plain SQLite store at ``path`` in place with ``key`` (module docstring)."""
+def encrypt_plain_store(
+    path: Path, key: bytes, backup_dir: Path, *, after_export: Callable[[], None] | None = None
+) -> None:
+    """Encrypt the plain SQLite store at ``path`` in place with ``key`` (module docstring).
+
+    ``after_export`` runs once the encrypted copy is written, before it replaces the store: the
+    seam where tests interrupt the work.
+    """
     timestamped_backup(path, backup_dir, "plain-before-encryption")
     partial = path.with_name(path.name + ".encrypting")
     partial.unlink(missing_ok=True)
@@ -38,6 +45,8 @@ def encrypt_plain_store(path: Path, key: bytes, backup_dir: Path) -> None:
     finally:
         source.close()
     _fsync(partial)
+    if after_export is not None:
+        after_export()
     verify_store_key(partial, key)
     for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
