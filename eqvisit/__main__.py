@@ -20,6 +20,8 @@ def run_gui(paths: ProfilePaths, *, argv: list[str] | None = None) -> int:
         return run_app(services, paths, argv if argv is not None else sys.argv)
     finally:
         services.close()
+        if services.wipe.requested() is not None:  # the window told the user before it closed
+            services.wipe.perform()
 
 
 def main() -> int:

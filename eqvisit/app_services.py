@@ -23,6 +23,7 @@ from eqvisit.services.sync_status import SyncStatusService
 from eqvisit.services.templates import TemplateService
 from eqvisit.services.users import UserService
 from eqvisit.services.visits import VisitService
+from eqvisit.services.wipe import ProfileWipe
 from eqvisit.storage.store import open_store
 
 
@@ -46,6 +47,7 @@ class Services:
     reports: ReportService
     exports: ExportService
     briefing_report: BriefingReportService
+    wipe: ProfileWipe
 
     def close(self) -> None:
         self.context.store.close()
@@ -58,10 +60,12 @@ def store_keys(paths: ProfilePaths) -> StoreKeys:
 def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services:
     """Unlock and open the profile's encrypted store (``unlock``: the environment's by default)."""
     paths.ensure()
-    key = store_keys(paths).unlock(unlock or Unlock.from_environment())
+    keys = store_keys(paths)
+    credentials = CredentialStore(paths.config_dir)
+    wipe = ProfileWipe(paths, keys, credentials)
+    key = keys.unlock(unlock or Unlock.from_environment())
     store = open_store(paths.store_file, key=key, backup_dir=paths.backup_dir)
     context = ServiceContext.open(store)
-    credentials = CredentialStore(paths.config_dir)
     attachment_service = AttachmentService(context, paths.attachments_dir)
     briefing = BriefingService(context)
     return Services(
@@ -72,7 +76,9 @@ def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services
         findings=FindingService(context),
         users=UserService(context),
         sync_status=SyncStatusService(context),
-        sync=SyncService(context, credentials, attachments=attachment_service),
+        sync=SyncService(
+            context, credentials, attachments=attachment_service, request_wipe=wipe.request
+        ),
         attachments=attachment_service,
         templates=TemplateService(context),
         demo=DemoService(context, credentials),
@@ -81,4 +87,15 @@ def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services
         reports=ReportService(context, attachment_service),
         exports=ExportService(context),
         briefing_report=BriefingReportService(briefing),
+        wipe=wipe,
     )
+
+
+def wipe_if_due(paths: ProfilePaths) -> str | None:
+    """Carry out a wipe asked for earlier (the store must not be open); return its reason."""
+    keys = store_keys(paths)
+    wipe = ProfileWipe(paths, keys, CredentialStore(paths.config_dir))
+    reason = wipe.requested()
+    if reason is not None:
+        wipe.perform()
+    return reason

@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finish_a_due_wipe(paths: ProfilePaths) -> None:
+    """A wipe asked for before a crash (a revoked device) is carried out before anything opens."""
+    from eqvisit.app_services import wipe_if_due
+
+    reason = wipe_if_due(paths)
+    if reason is not None:
+        print(f"eqvisit: erased this laptop's data of the profile ({reason}).", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -161,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(paths.log_file, verbose=verbose, to_stderr=verbose)
     handler: Handler = args.handler
     try:
+        _finish_a_due_wipe(paths)
         return handler(args, paths)
     except EqvisitError as exc:
         print(f"eqvisit: {exc}", file=sys.stderr)

@@ -80,6 +80,11 @@ class CredentialStore:
                 keyring.delete_password(KEYCHAIN_SERVICE, self._account())
         self._token_file.unlink(missing_ok=True)
 
+    def forget(self) -> None:
+        """Drop the token and the connection details (wiping a revoked device)."""
+        self.forget_token()
+        self._connection_file.unlink(missing_ok=True)
+
 
 def keychain_available() -> bool:
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.hlc import Stamp
-from eqvisit.errors import AuthError
+from eqvisit.errors import AuthError, WipeRequired
 from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
@@ -113,7 +113,12 @@ class SyncService:
         attachments: AttachmentService | None = None,
         *,
         purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS,
+        request_wipe: Callable[[str], None] | None = None,
     ) -> None:
+        """``request_wipe`` (the app passes the profile's wipe): called when the server revoked
+        this device, before :class:`WipeRequired` tells the caller; without it the token is
+        forgotten and :class:`DeviceRevoked` raised, nothing erased."""
+        self._request_wipe = request_wipe
         if purge_closed_after_days < 0:
             raise ValueError("purge_closed_after_days must not be negative")
         self._purge_closed_after_days = purge_closed_after_days
@@ -152,9 +157,14 @@ class SyncService:
         )
         try:
             return self._sync(client, say)
-        except DeviceRevoked:
+        except DeviceRevoked as revoked:
             self._credentials.forget_token()
-            raise
+            if self._request_wipe is None:
+                raise
+            with self._context.store.unit_of_work() as uow:
+                unsent = sync_state.unsent_count(uow.session)
+            self._request_wipe(f"device revoked by the central store: {revoked}")
+            raise WipeRequired(unsent) from revoked
         finally:
             client.close()
 

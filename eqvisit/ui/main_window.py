@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.sync_page.state_changed.connect(self._show_sync_state)
         self.sync_page.synced.connect(self._after_sync)
         self.sync_page.progress.connect(self._show_progress)
+        self.sync_page.wipe_required.connect(self._close_for_wipe)
         self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
@@ -219,6 +220,19 @@ class MainWindow(QMainWindow):
 
     def _show_progress(self, text: str) -> None:
         self.sync_label.setText(f"Syncing… {text}")
+
+    def _close_for_wipe(self, message: str) -> None:
+        """Say why, then close: the composition root erases the profile once the store closes."""
+        self.wipe_notice = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Access revoked",
+            message,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.wipe_notice.setObjectName("wipeNotice")
+        self.wipe_notice.finished.connect(lambda _result: self.close())
+        self.wipe_notice.open()
 
     def _after_sync(self) -> None:
         self.providers_page.refresh()
