@@ -48,6 +48,7 @@ class Services:
     exports: ExportService
     briefing_report: BriefingReportService
     wipe: ProfileWipe
+    store_keys: StoreKeys
 
     def close(self) -> None:
         self.context.store.close()
@@ -88,6 +89,7 @@ def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services
         exports=ExportService(context),
         briefing_report=BriefingReportService(briefing),
         wipe=wipe,
+        store_keys=keys,
     )
 
 

@@ -27,7 +27,7 @@ from keyring.errors import KeyringError
 
 from eqvisit.errors import StorageError
 from eqvisit.services.credentials import KEYCHAIN_SERVICE, keychain_available
-from eqvisit.storage.cipher import KEY_BYTES, is_plain_sqlite
+from eqvisit.storage.cipher import KEY_BYTES, WrongStoreKey, is_plain_sqlite, verify_store_key
 
 PASSPHRASE_VARIABLE = "EQVISIT_PASSPHRASE"  # noqa: S105 - the variable's name
 DEMO_PASSPHRASE = "eqvisit demo only"  # noqa: S105 - published; the demo profile's synthetic data
@@ -202,6 +202,37 @@ class StoreKeys:
                 f"({self.key_file}); without it the store cannot be opened"
             )
         return bytes.fromhex(stored)
+
+    def check(self, passphrase: str) -> bool:
+        """Whether ``passphrase`` opens the store (the idle lock's question; runs Argon2id).
+
+        A keychain profile ignores the text and reads the keychain again, which on macOS and
+        Windows asks for the OS user's presence when the keychain is locked.
+        """
+        found = self.describe()
+        if found is None:
+            return False
+        try:
+            if found.method == "keychain":
+                key = self._from_keychain(found)
+            else:
+                key = derive_key(passphrase, bytes.fromhex(found.salt_hex), found.kdf)
+            verify_store_key(self.store_file, key)
+        except WrongStoreKey:
+            return False
+        return True
+
+    def lock_hint(self) -> str:
+        """What the lock screen asks for, in words for the user."""
+        found = self.describe()
+        if found is not None and found.method == "keychain":
+            return "Locked after a time without use. Unlock to read the OS keychain again."
+        if found is not None and found.demo_passphrase:
+            return (
+                "Locked after a time without use. This demo profile's passphrase is "
+                f"'{DEMO_PASSPHRASE}'."
+            )
+        return "Locked after a time without use. Type this profile's passphrase to go on."
 
     def forget(self) -> None:
         """Delete the key (keychain entry and key file): the store can never be opened again."""

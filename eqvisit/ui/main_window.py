@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
+    QWidget,
 )
 
 from eqvisit import __version__
+from eqvisit.ui.idle_lock import IDLE_LOCK_MINUTES, IdleWatcher, LockScreen
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
 from eqvisit.ui.sync_page import SyncPage
@@ -48,7 +50,14 @@ SECTIONS = ("Providers", "Visits", "Sync", "Reports")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, paths: ProfilePaths, worker: Worker) -> None:
+    def __init__(
+        self,
+        services: Services,
+        paths: ProfilePaths,
+        worker: Worker,
+        *,
+        idle_lock_ms: int = IDLE_LOCK_MINUTES * 60_000,
+    ) -> None:
         super().__init__()
         self._services = services
         self._paths = paths
@@ -100,7 +109,19 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([160, 1120])
-        self.setCentralWidget(self.splitter)
+        self.lock_screen = LockScreen(
+            services.store_keys.check, worker, services.store_keys.lock_hint()
+        )
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.content = QStackedWidget()
+        self.content.addWidget(self.splitter)
+        self.content.addWidget(self.lock_screen)
+        self.setCentralWidget(self.content)
+        self._hidden_while_locked: list[QWidget] = []
+        self.idle_watcher = IdleWatcher(idle_lock_ms, self)
+        self.idle_watcher.idle.connect(self.lock)
+        app.installEventFilter(self.idle_watcher)
+        self.idle_watcher.start()
 
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncState")
@@ -221,6 +242,35 @@ class MainWindow(QMainWindow):
     def _show_progress(self, text: str) -> None:
         self.sync_label.setText(f"Syncing… {text}")
 
+    # -- idle lock --------------------------------------------------------------------------
+
+    def is_locked(self) -> bool:
+        return self.content.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide every piece of data (dialogs included) behind the lock screen."""
+        if self.is_locked():
+            return
+        self.idle_watcher.pause()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self._hidden_while_locked = [
+            w for w in app.topLevelWidgets() if w is not self and w.isVisible()
+        ]
+        for widget in self._hidden_while_locked:
+            widget.hide()
+        self.menuBar().setEnabled(False)
+        self.content.setCurrentWidget(self.lock_screen)
+        self.lock_screen.passphrase.setFocus()
+
+    def unlock(self) -> None:
+        self.content.setCurrentWidget(self.splitter)
+        self.menuBar().setEnabled(True)
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
+        self.idle_watcher.resume()
+
     def _close_for_wipe(self, message: str) -> None:
         """Say why, then close: the composition root erases the profile once the store closes."""
         self.wipe_notice = QMessageBox(
@@ -292,4 +342,8 @@ class MainWindow(QMainWindow):
         settings.setValue("section", self.navigation.currentRow())
         settings.sync()
         self._status_timer.stop()
+        self.idle_watcher.pause()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle_watcher)
         super().closeEvent(event)
