@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,16 +28,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import select
 
-from eqvisit.app_services import Services, open_services
+from eqvisit.app_services import Services, open_services, store_keys
 from eqvisit.domain.enums import Audience, FindingKind, PanelRole
 from eqvisit.errors import NetworkError
 from eqvisit.paths import resolve_profile
 from eqvisit.services.context import wall_clock_ms
 from eqvisit.services.credentials import CredentialStore
+from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService
 from eqvisit.services.visits import SessionDraft
+from eqvisit.storage.cipher import apply_key
 from eqvisit.storage.models import FieldVersion, OutboxState
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import MAX_PUSH_BATCH
@@ -347,12 +349,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def holds_write_lock(database: Path) -> bool:
-    """Whether another connection is inside a write transaction on this SQLite file."""
-    connection = sqlite3.connect(database, timeout=0, isolation_level=None)
+def holds_write_lock(database: Path, key: bytes | None = None) -> bool:
+    """Whether another connection is inside a write transaction on this SQLite file (a laptop's
+    store is encrypted: ``key`` opens it)."""
+    connection = sqlcipher.connect(str(database), timeout=0, isolation_level=None)
+    if key is not None:
+        apply_key(connection, key)
     try:
         connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
+    except sqlcipher.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return True
         raise
@@ -364,13 +369,18 @@ def holds_write_lock(database: Path) -> bool:
 
 
 def wait_for_long_write(
-    database: Path, alive: Callable[[], bool], *, held_for: float = 0.1, timeout: float = 60
+    database: Path,
+    alive: Callable[[], bool],
+    *,
+    held_for: float = 0.1,
+    timeout: float = 60,
+    key: bytes | None = None,
 ) -> bool:
     """Wait until a write transaction has been open on ``database`` for ``held_for`` seconds."""
     deadline = time.monotonic() + timeout
     since: float | None = None
     while time.monotonic() < deadline and alive():
-        if holds_write_lock(database):
+        if holds_write_lock(database, key):
             since = since or time.monotonic()
             if time.monotonic() - since >= held_for:
                 return True
@@ -637,7 +647,7 @@ def sync_to_the_end(profile: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path) -> bool:
+def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path, key: bytes) -> bool:
     """Once the child has begun sending (its store is open), SIGKILL it 0.1 s into a write."""
     assert child.stdout is not None
     sending = threading.Event()
@@ -655,7 +665,7 @@ def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path) -> bool:
     killed = False
     try:
         if sending.wait(timeout=120) and wait_for_long_write(
-            store, lambda: running(child), held_for=0.02
+            store, lambda: running(child), held_for=0.02, key=key
         ):
             child.send_signal(signal.SIGKILL)
             killed = True
@@ -703,6 +713,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         writer.sync.sync_once()
 
         reader_store = resolve_profile(reader_folder).store_file
+        reader_key = store_keys(resolve_profile(reader_folder)).unlock(Unlock.from_environment())
         rolled_back = 0
         for attempt in range(2):
             services = open_services(resolve_profile(reader_folder))
@@ -713,7 +724,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
             finally:
                 services.close()
             child = eqvisit_sync(reader_folder)
-            if not kill_inside_a_long_write(child, reader_store):
+            if not kill_inside_a_long_write(child, reader_store, reader_key):
                 break
             assert child.returncode == -signal.SIGKILL
             # The page being applied is wholly in the store with its cursor, or not at all:
