@@ -50,11 +50,19 @@ DEFAULT_KDF = KdfParams()
 class PassphraseNeeded(StorageError):
     """The profile's key comes from a passphrase and none was given."""
 
-    def __init__(self, key_file: Path) -> None:
-        super().__init__(
-            f"This profile's store is encrypted with a passphrase ({key_file}); enter it, or set "
-            f"{PASSPHRASE_VARIABLE} for command-line use."
-        )
+    def __init__(self, key_file: Path, *, new: bool = False) -> None:
+        if new:
+            message = (
+                f"No OS keychain is available, so this new profile ({key_file.parent}) needs a "
+                f"passphrase to encrypt its store: open it in the app, or set "
+                f"{PASSPHRASE_VARIABLE} for command-line use."
+            )
+        else:
+            message = (
+                f"This profile's store is encrypted with a passphrase ({key_file}); enter it, "
+                f"or set {PASSPHRASE_VARIABLE} for command-line use."
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ class StoreKeys:
         if not passphrase and unlock.demo:
             passphrase, demo = DEMO_PASSPHRASE, True
         if not passphrase:
-            raise PassphraseNeeded(self.key_file)
+            raise PassphraseNeeded(self.key_file, new=True)
         salt = secrets.token_bytes(16)
         KeyFile(
             profile_id=profile_id,
