@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -88,3 +90,24 @@ def test_pending_changes_block_retirement(central: Central, laptop: Laptop) -> N
         uow.commit()
     with lead.context.store.unit_of_work() as uow:
         assert not retention.retire_visit(uow.session, central.visit_id, scope)
+
+
+def test_an_attachment_not_yet_uploaded_blocks_retirement(
+    central: Central, laptop: Laptop, tmp_path: Path
+) -> None:
+    """This laptop's sync sends records but no blobs, so the server never holds the file."""
+    lead, lead_sync = laptop("lead", purge_closed_after_days=0)
+    lead_sync.sync_once()
+    document = tmp_path / "evidence.pdf"
+    document.write_bytes(b"%PDF-1.4 evidence " * 100)
+    lead.attachments.attach(central.visit_id, document)
+    close_visit(lead, central.visit_id)
+    scope = f"visit:{central.visit_id}"
+
+    report = lead_sync.sync_once()
+    (receipt,) = [r for r in report.receipts if r.scope == scope]
+    assert receipt.matches, "every record of the visit is on the server…"
+    assert report.retired == (), "…but not the attachment's content, so the visit stays"
+    with lead.context.store.unit_of_work() as uow:
+        assert retention.unsent_blobs(uow.session, central.visit_id) == 1
+    assert lead.visits.get(central.visit_id).summary.status is VisitStatus.CLOSED
