@@ -33,6 +33,7 @@ PASSPHRASE_VARIABLE = "EQVISIT_PASSPHRASE"  # noqa: S105 - the variable's name
 DEMO_PASSPHRASE = "eqvisit demo only"  # noqa: S105 - published; the demo profile's synthetic data
 KEY_FILE_VERSION = 1
 KEYCHAIN_ACCOUNT_PREFIX = "store-key:"
+METHODS = ("keychain", "passphrase")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class KeyFile:
             return None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
+            found = cls(
                 profile_id=str(data["profile_id"]),
                 method=str(data["method"]),
                 salt_hex=str(data.get("salt_hex", "")),
@@ -115,6 +116,11 @@ class KeyFile:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise StorageError(f"{path}: the store's key file is unreadable ({exc})") from exc
+        if found.method not in METHODS:
+            raise StorageError(f"{path}: method must be one of {', '.join(METHODS)}")
+        if found.method == "passphrase" and len(found.salt_hex) != 32:
+            raise StorageError(f"{path}: salt_hex must be 16 bytes in hex")
+        return found
 
     def write(self, path: Path) -> None:
         """Write atomically (a crash leaves the old file or the new one, never half of one)."""
