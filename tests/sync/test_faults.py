@@ -47,6 +47,7 @@ from eqvisit.sync.protocol import MAX_PUSH_BATCH
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord, ServerUser
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, Central, seed_central
 from tests.sync.faulty import (
     Fault,
@@ -90,7 +91,7 @@ def device(tmp_path: Path, central: Central) -> Iterator[MakeDevice]:
 
     def make(username: str) -> Device:
         paths = resolve_profile(tmp_path / f"device-{username}-{len(opened)}").ensure()
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         opened.append(services)
         transport = FaultyTransport(InProcessTransport(app))
         sync = SyncService(
@@ -476,7 +477,7 @@ class HttpLaptop:
 def http_laptop(folder: Path, server: ServerProcess, username: str) -> HttpLaptop:
     """A laptop profile signed in to the real server over HTTP (token kept in a file)."""
     paths = resolve_profile(folder).ensure()
-    services = open_services(paths)
+    services = open_services(paths, TEST_UNLOCK)
     transport = FaultyTransport(httpx.HTTPTransport())
     sync = SyncService(
         services.context,
@@ -716,7 +717,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         reader_key = store_keys(resolve_profile(reader_folder)).unlock(Unlock.from_environment())
         rolled_back = 0
         for attempt in range(2):
-            services = open_services(resolve_profile(reader_folder))
+            services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
             try:
                 # Something to send, so the child says "Sending" once its store is open.
                 services.capture.add_observation(central.visit_id, f"Observation {attempt}")
@@ -729,7 +730,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
             assert child.returncode == -signal.SIGKILL
             # The page being applied is wholly in the store with its cursor, or not at all:
             # the laptop's stamps are exactly the server's log up to its cursor plus its own.
-            services = open_services(resolve_profile(reader_folder))
+            services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
             try:
                 cursor = cursors(services)[scope]
                 assert local_stamps(services, scope) == expected_stamps(
@@ -743,7 +744,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         finished = sync_to_the_end(reader_folder)
         assert finished.returncode == 0, finished.stderr
         assert f"{scope}: everything you wrote is on the server" in finished.stdout
-        services = open_services(resolve_profile(reader_folder))
+        services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
         engine = open_central_store(str(database))
         try:
             assert_change_log_unique(engine)
