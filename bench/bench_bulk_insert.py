@@ -52,7 +52,7 @@ def build_rows(count: int, provider_ids: list[str]) -> list[dict[str, Any]]:
 
 def fresh_store(folder: Path, name: str, provider_ids: list[str]) -> Path:
     path = folder / f"{name}.sqlite3"
-    store = open_store(path)
+    store = open_store(path, key=None)
     with store.unit_of_work() as uow:
         for index, provider_id in enumerate(provider_ids):
             uow.session.add(
@@ -66,7 +66,7 @@ def fresh_store(folder: Path, name: str, provider_ids: list[str]) -> Path:
 
 
 def time_storage(path: Path, rows: list[dict[str, Any]]) -> float:
-    store = open_store(path)
+    store = open_store(path, key=None)
     start = time.perf_counter()
     with store.unit_of_work() as uow:
         intelligence.bulk_insert(uow.session, rows)

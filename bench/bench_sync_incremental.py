@@ -33,6 +33,7 @@ from eqvisit.domain.enums import Audience, PanelRole, UserRole, VisitType
 from eqvisit.domain.ids import new_id
 from eqvisit.paths import resolve_profile
 from eqvisit.services.credentials import CredentialStore
+from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService, http_client
 from eqvisit.services.visits import SessionDraft
 from eqvisit.sync.server import admin
@@ -103,7 +104,7 @@ def measure(
     url: str, folder: Path, visit_id: str, changes: int, reps: int
 ) -> dict[str, list[float]]:
     paths = resolve_profile(folder / "laptop").ensure()
-    services: Services = open_services(paths)
+    services: Services = open_services(paths, Unlock.from_environment(demo=True))
     samples: dict[str, list[float]] = {"health": [], "idle": [], "new": [], "edited": []}
     problems: list[str] = []
 

@@ -40,6 +40,7 @@ from eqvisit.domain.enums import PanelRole, ProviderKind, UserRole, VisitType
 from eqvisit.domain.ids import new_id
 from eqvisit.paths import resolve_profile
 from eqvisit.services.credentials import CredentialStore
+from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService, http_client
 from eqvisit.storage import models as m
 from eqvisit.storage.engine import CACHE_SIZE_KIB
@@ -155,7 +156,7 @@ def seed_central(engine: Engine, rows: int) -> Seeded:
 def time_pull(url: str, folder: Path) -> tuple[float, SyncReport, int]:
     """Sign a fresh laptop in as the lead and time one ``sync_once()``."""
     paths = resolve_profile(folder / "laptop").ensure()
-    services = open_services(paths)
+    services = open_services(paths, Unlock.from_environment(demo=True))  # synthetic data
     try:
         sync = SyncService(
             services.context, CredentialStore(paths.config_dir, use_keychain=False), http_client
@@ -189,7 +190,7 @@ def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
 def time_raw(folder: Path, seeded: Seeded) -> float:
     """Raw executemany of the same rows into a fresh laptop store, one transaction."""
     path = folder / "raw.sqlite3"
-    store = open_store(path)
+    store = open_store(path, key=None)
     with store.unit_of_work() as uow:
         uow.session.add(
             m.Provider(

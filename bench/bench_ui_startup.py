@@ -43,8 +43,9 @@ def child_bare() -> None:
 def child_app(folder: Path) -> None:
     from eqvisit.app_services import open_services
     from eqvisit.paths import resolve_profile
+    from eqvisit.services.store_keys import Unlock
 
-    services = open_services(resolve_profile(folder))
+    services = open_services(resolve_profile(folder), Unlock.from_environment(demo=True))
     from PySide6.QtWidgets import QApplication
 
     from eqvisit.ui.main_window import MainWindow

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eqvisit.app_services import store_keys
 from eqvisit.domain.ids import new_id
 from eqvisit.paths import ProfilePaths, resolve_profile
+from eqvisit.services.store_keys import Unlock
 from eqvisit.storage.repositories import intelligence, providers
 from eqvisit.storage.store import open_store
 from eqvisit.sync.server.demo import NTS_INDICATORS
@@ -247,7 +249,8 @@ def build_national(
     if marker.exists():
         return paths
     rng = random.Random(seed)
-    store = open_store(paths.store_file, backup_dir=paths.backup_dir)
+    key = store_keys(paths).unlock(Unlock.from_environment(demo=True))
+    store = open_store(paths.store_file, key=key, backup_dir=paths.backup_dir)
     try:
         listed = provider_rows(rng)
         with store.unit_of_work() as uow:

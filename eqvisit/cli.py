@@ -52,11 +52,12 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
 
 
 def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
-    from eqvisit.app_services import open_services
+    from eqvisit.app_services import open_services, store_keys
     from eqvisit.resources import resource_path
+    from eqvisit.services.store_keys import DEMO_PASSPHRASE, Unlock
     from eqvisit.sync.server.demo import DEMO_PASSWORD
 
-    services = open_services(paths)
+    services = open_services(paths, Unlock.from_environment(demo=True))
     try:
         if services.demo.is_populated():
             if args.if_absent:
@@ -87,6 +88,12 @@ def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
         f"Profile {paths.data_dir} signed in as the lead and synced: "
         f"{summary.sync.pulled} changes received."
     )
+    described = store_keys(paths).describe()
+    if described is not None and described.demo_passphrase:
+        print(
+            f"No OS keychain here: the demo store is encrypted with the published demo passphrase "
+            f"'{DEMO_PASSPHRASE}' (synthetic data only; never put real data in this profile)."
+        )
     return 0
 
 
@@ -176,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finish_a_due_wipe(paths: ProfilePaths) -> None:
+    """A wipe asked for before a crash (a revoked device) is carried out before anything opens."""
+    from eqvisit.app_services import wipe_if_due
+
+    reason = wipe_if_due(paths)
+    if reason is not None:
+        print(f"eqvisit: erased this laptop's data of the profile ({reason}).", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -184,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(paths.log_file, verbose=verbose, to_stderr=verbose)
     handler: Handler = args.handler
     try:
+        _finish_a_due_wipe(paths)
         return handler(args, paths)
     except EqvisitError as exc:
         print(f"eqvisit: {exc}", file=sys.stderr)

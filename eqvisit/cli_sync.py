@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import socket
+import sys
 
 from eqvisit.app_services import open_services
 from eqvisit.cli_server import read_password
+from eqvisit.errors import WipeRequired
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.sync import SyncService
@@ -30,8 +32,16 @@ def run_login(args: argparse.Namespace, paths: ProfilePaths) -> int:
 def run_sync(args: argparse.Namespace, paths: ProfilePaths) -> int:
     services = open_services(paths)
     try:
-        sync = SyncService(services.context, CredentialStore(paths.config_dir))
-        report = sync.sync_once(print if args.verbose_progress else None)
+        report = services.sync.sync_once(print if args.verbose_progress else None)
+    except WipeRequired as revoked:
+        print(f"eqvisit: {revoked}", file=sys.stderr, flush=True)  # said before it is done
+        services.close()
+        services.wipe.perform()
+        print(
+            f"eqvisit: erased this laptop's data of the profile in {paths.data_dir}.",
+            file=sys.stderr,
+        )
+        return revoked.exit_code
     finally:
         services.close()
     print(

@@ -18,6 +18,7 @@ layer (the domain included) may raise these.
     ├── ImportFileError        an import file is malformed (file, line, field)
     ├── SyncError              talking to the central store failed
     │   ├── AuthError          not signed in, wrong password, or token revoked
+    │   │   └── WipeRequired   this device was revoked: its local data is to be erased
     │   ├── ConflictError      a change could not be applied as it stands
     │   └── NetworkError       the server could not be reached
     └── SettingsError          the settings file is unreadable (file, field)
@@ -143,3 +144,21 @@ class StoreDamaged(StorageError):
     def __init__(self, message: str, backup: object = None) -> None:
         self.backup = backup
         super().__init__(message)
+
+
+class WipeRequired(AuthError):
+    """The central store revoked this device: the profile's local data is erased (said first)."""
+
+    def __init__(self, unsent: int) -> None:
+        self.unsent = unsent
+        lost = (
+            f", including {unsent} changes never sent to the server, which are lost"
+            if unsent
+            else ""
+        )
+        super().__init__(
+            "The central store has revoked this laptop's access. To protect the data, eqvisit "
+            "now erases everything this profile holds on this laptop: the encrypted store"
+            f"{lost}, attachments, reports, the sign-in and the store key. Sign in again to get "
+            "a fresh copy of your visits."
+        )

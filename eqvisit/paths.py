@@ -39,6 +39,16 @@ class ProfilePaths:
         return self.data_dir / CENTRAL_FILENAME
 
     @property
+    def store_key_file(self) -> Path:
+        """How the store's key is obtained (keychain or passphrase; the Argon2id salt and cost)."""
+        return self.data_dir / "store-key.json"
+
+    @property
+    def wipe_marker_file(self) -> Path:
+        """Present while a wipe of the profile (its device was revoked) is due or under way."""
+        return self.data_dir / "wipe-requested"
+
+    @property
     def backup_dir(self) -> Path:
         """Copies of the store taken with the SQLite backup API."""
         return self.data_dir / "backups"

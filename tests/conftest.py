@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,16 +11,31 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from eqvisit.app_services import Services, open_services
+from eqvisit.app_services import Services, open_services, store_keys
 from eqvisit.paths import ProfilePaths, resolve_profile
 from eqvisit.resources import resource_path
 from eqvisit.services.context import ServiceContext
+from eqvisit.services.store_keys import PASSPHRASE_VARIABLE, KdfParams, Unlock
 from eqvisit.storage.backup import backup_sqlite
 from eqvisit.storage.store import open_store
 from eqvisit.storage.unit_of_work import Store
 
 PG_URL_VARIABLE = "EQVISIT_TEST_PG_URL"
 ETR_FILE = resource_path("data", "ods", "etr.csv")
+
+# Test machines have no OS keychain, and a developer's must not collect test entries: every test
+# process (and every `eqvisit` child it starts) uses keyring's null backend and the passphrase
+# below, as a headless machine would. Fixtures create their stores with low-cost Argon2id
+# parameters so the suite does not pay ~140 ms of key derivation per store.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+TEST_PASSPHRASE = "correct horse battery staple"
+os.environ[PASSPHRASE_VARIABLE] = TEST_PASSPHRASE
+TEST_UNLOCK = Unlock(
+    passphrase=lambda: TEST_PASSPHRASE,
+    use_keychain=False,
+    new_kdf=KdfParams(time_cost=1, memory_kib=8, parallelism=1),
+)
+TEST_STORE_KEY = bytes(range(32))
 
 
 @pytest.fixture
@@ -29,7 +45,7 @@ def profile(tmp_path: Path) -> ProfilePaths:
 
 @pytest.fixture
 def store(profile: ProfilePaths) -> Iterator[Store]:
-    opened = open_store(profile.store_file, backup_dir=profile.backup_dir)
+    opened = open_store(profile.store_file, key=TEST_STORE_KEY, backup_dir=profile.backup_dir)
     yield opened
     opened.close()
 
@@ -41,7 +57,7 @@ def context(store: Store) -> ServiceContext:
 
 @pytest.fixture
 def services(profile: ProfilePaths) -> Iterator[Services]:
-    opened = open_services(profile)
+    opened = open_services(profile, TEST_UNLOCK)
     yield opened
     opened.close()
 
@@ -50,7 +66,7 @@ def services(profile: ProfilePaths) -> Iterator[Services]:
 def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once per test run; each test gets its own copy of the file."""
     paths = resolve_profile(tmp_path_factory.mktemp("demo-template")).ensure()
-    built = open_services(paths)
+    built = open_services(paths, TEST_UNLOCK)
     try:
         built.demo.build(ETR_FILE, paths.data_dir / "central.sqlite3")
     finally:
@@ -61,8 +77,10 @@ def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo(profile: ProfilePaths, demo_store_file: Path) -> Iterator[Services]:
     """A profile holding the demo: real trusts, synthetic figures, a planned visit, signed in."""
-    backup_sqlite(demo_store_file, profile.store_file)
-    opened = open_services(profile)
+    shutil.copyfile(demo_store_file.with_name(profile.store_key_file.name), profile.store_key_file)
+    key = store_keys(profile).unlock(TEST_UNLOCK)
+    backup_sqlite(demo_store_file, profile.store_file, key=key)
+    opened = open_services(profile, TEST_UNLOCK)
     yield opened
     opened.close()
 

@@ -80,10 +80,17 @@ class CredentialStore:
                 keyring.delete_password(KEYCHAIN_SERVICE, self._account())
         self._token_file.unlink(missing_ok=True)
 
+    def forget(self) -> None:
+        """Drop the token and the connection details (wiping a revoked device)."""
+        self.forget_token()
+        self._connection_file.unlink(missing_ok=True)
+
 
 def keychain_available() -> bool:
     try:
         backend = keyring.get_keyring()
     except KeyringError:
         return False
+    if type(backend).__module__.startswith("keyrings.alt"):
+        return False  # plaintext or obfuscated files, not a keychain
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0

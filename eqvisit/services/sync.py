@@ -3,7 +3,9 @@
 One sync: ask which scopes this user holds; push the outbox in batches (each answered change
 marked accepted or rejected, never dropped); pull every scope page by page, applying each page
 and its cursor in one transaction; purge scopes no longer granted once nothing of theirs is
-unsent; then compare each visit's digest with the server's receipt.
+unsent; then compare each visit's digest with the server's receipt. Last, closed visits older than
+``purge_closed_after_days`` whose receipt matched are retired from the laptop
+(:mod:`eqvisit.storage.retention`) and never pulled again.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.hlc import Stamp
-from eqvisit.errors import AuthError
+from eqvisit.errors import AuthError, WipeRequired
 from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
-from eqvisit.storage import sync_state
+from eqvisit.storage import retention, sync_state
 from eqvisit.storage.models import OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox
 from eqvisit.sync.client import DeviceRevoked, SyncClient
@@ -39,6 +41,10 @@ Progress = Callable[[str], None]
 
 
 LOCAL_SCHEME = "local:"
+# The default of Settings.purge_closed_visits_after_days: how long a closed visit stays on the
+# laptop once the server holds all of it.
+PURGE_CLOSED_VISITS_AFTER_DAYS = 30
+DAY_MS = 86_400_000
 
 
 def http_client(server_url: str, device_id: str, token: str | None) -> SyncClient:
@@ -118,6 +124,7 @@ class SyncReport:
     rejections: tuple[str, ...] = field(default=())
     uploads: TransferSummary = field(default_factory=TransferSummary)
     downloads: TransferSummary = field(default_factory=TransferSummary)
+    retired: tuple[str, ...] = ()  # closed visits removed from the laptop (the server holds them)
 
 
 @dataclass
@@ -145,7 +152,17 @@ class SyncService:
         credentials: CredentialStore,
         client_factory: ClientFactory = http_client,
         attachments: AttachmentService | None = None,
+        *,
+        purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS,
+        request_wipe: Callable[[str], None] | None = None,
     ) -> None:
+        """``request_wipe`` (the app passes the profile's wipe): called when the server revoked
+        this device, before :class:`WipeRequired` tells the caller; without it the token is
+        forgotten and :class:`DeviceRevoked` raised, nothing erased."""
+        self._request_wipe = request_wipe
+        if purge_closed_after_days < 0:
+            raise ValueError("purge_closed_after_days must not be negative")
+        self._purge_closed_after_days = purge_closed_after_days
         self._context = context
         self._credentials = credentials
         self._client_factory = client_factory
@@ -182,9 +199,14 @@ class SyncService:
         )
         try:
             return self._sync(client, say)
-        except DeviceRevoked:
+        except DeviceRevoked as revoked:
             self._credentials.forget_token()
-            raise
+            if self._request_wipe is None:
+                raise
+            with self._context.store.unit_of_work() as uow:
+                unsent = sync_state.unsent_count(uow.session)
+            self._request_wipe(f"device revoked by the central store: {revoked}")
+            raise WipeRequired(unsent) from revoked
         finally:
             client.close()
 
@@ -195,6 +217,8 @@ class SyncService:
         uploads = (
             self._attachments.upload_pending(client) if self._attachments else TransferSummary()
         )
+        with self._context.store.unit_of_work() as uow:
+            retired = retention.retired_scopes(uow.session)
         scopes = [g.scope for g in granted.scopes]
         ordered = sorted(
             scopes, key=lambda s: (not s.startswith("reference"), not s.startswith("provider"), s)
@@ -207,16 +231,19 @@ class SyncService:
             cursors = sync_state.cursors(uow.session)
         pulled = applied = 0
         # Only scopes with something past our cursor: a lead holds hundreds of provider scopes.
-        for scope in (s for s in ordered if heads[s] > cursors.get(s, 0)):
+        wanted = (s for s in ordered if s not in retired and heads[s] > cursors.get(s, 0))
+        for scope in wanted:
             got, changed = self._pull_scope(client, scope, say)
             pulled += got
             applied += changed
-        purged = self._purge(set(scopes))
+        purged = self._purge(set(scopes) | retired)
         downloads = TransferSummary()
         if self._attachments is not None:
             downloads = self._attachments.download_missing(client)
             self._attachments.prune_orphans()
-        receipts = self._receipts(client, [s for s in ordered if s.startswith("visit:")])
+        visits = [s for s in ordered if s.startswith("visit:") and s not in retired]
+        receipts = self._receipts(client, visits)
+        newly_retired = self._retire_closed(receipts)
         return SyncReport(
             sent.pushed,
             sent.accepted,
@@ -228,6 +255,7 @@ class SyncService:
             tuple(sent.reasons),
             uploads,
             downloads,
+            newly_retired,
         )
 
     def _observe(self, server_hlc: str) -> None:
@@ -322,6 +350,23 @@ class SyncService:
                     purged.append(scope)
             uow.commit()
         return tuple(purged)
+
+    def _retire_closed(self, receipts: tuple[ScopeReceipt, ...]) -> tuple[str, ...]:
+        """Remove closed visits older than the retention period whose receipt matched just now."""
+        matched = {r.scope for r in receipts if r.matches}
+        cutoff = self._context.corrected_wall_ms() - self._purge_closed_after_days * DAY_MS
+        done: list[str] = []
+        with self._context.store.unit_of_work() as uow:
+            for visit_id in retention.closed_before(uow.session, cutoff):
+                scope = f"visit:{visit_id}"
+                if scope in matched and retention.retire_visit(uow.session, visit_id, scope):
+                    done.append(scope)
+            uow.commit()
+        if done:
+            log.info("retired %d closed visits the server holds whole", len(done))
+            if self._attachments is not None:
+                self._attachments.prune_orphans()
+        return tuple(done)
 
     def _receipts(self, client: SyncClient, scopes: list[str]) -> tuple[ScopeReceipt, ...]:
         """Compare each visit's digest with the server's; a scope whose receipt matched at the

@@ -3,8 +3,13 @@
 SQLite: WAL journal, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
 returns), a busy timeout, and transactions that start with ``BEGIN IMMEDIATE``. pysqlite's own
 transaction handling is switched off (SQLAlchemy's documented recipe) so that SQLAlchemy's
-BEGIN/COMMIT are the only ones, and DDL in migrations is transactional too. Encryption at rest
-(SQLCipher) will be switched on here.
+BEGIN/COMMIT are the only ones, and DDL in migrations is transactional too.
+
+Every SQLite engine runs on SQLCipher's build of SQLite (``sqlcipher3``). The local store is
+encrypted: given a ``key``, each new connection is keyed first (raw key, no per-connection key
+derivation) and checked by reading ``sqlite_master``, so a wrong key fails at open with
+:class:`~eqvisit.storage.cipher.WrongStoreKey`. Without a key (the central store's SQLite file,
+benchmarks' baselines) the file is plain SQLite.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+
+from eqvisit.storage.cipher import apply_key, check_key
 
 BUSY_TIMEOUT_MS = 5_000
 # An execution option: transactions on an engine carrying it only read (see :func:`reader`).
@@ -27,15 +35,16 @@ def sqlite_url(path: Path) -> URL:
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
-def create_store_engine(path: Path, **kwargs: Any) -> Engine:
-    """An engine on the local SQLite store at ``path`` (created if absent)."""
+def create_store_engine(path: Path, *, key: bytes | None = None, **kwargs: Any) -> Engine:
+    """An engine on the SQLite store at ``path`` (created if absent), encrypted with ``key``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         sqlite_url(path),
+        module=sqlcipher,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         **kwargs,
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, path, key)
     return engine
 
 
@@ -56,9 +65,12 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, path: Path, key: bytes | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if key is not None:
+            apply_key(dbapi_connection, key)  # before anything else touches the file
+            check_key(dbapi_connection, path)
         # Let SQLAlchemy, not pysqlite, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -14,13 +14,15 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlcipher3.dbapi2 as sqlcipher
+
 from eqvisit.errors import StoreDamaged
+from eqvisit.storage.cipher import connect, is_plain_sqlite
 
 QUICK_CHECK_ROWS = 20  # the first problems are enough to decide, and to show
 
@@ -74,18 +76,21 @@ class RunningMarker:
             self._folder.rmdir()  # only succeeds when no other process has the store open
 
 
-def quick_check(store_file: Path) -> list[str]:
+def quick_check(store_file: Path, *, key: bytes | None = None) -> list[str]:
     """Problems ``PRAGMA quick_check`` finds in the store (empty when it is intact).
 
-    Opening the file also replays a ``-wal`` file left by the crash, as any open would.
+    ``key`` opens an encrypted store (a store not yet encrypted is read plain). Opening the
+    file also replays a ``-wal`` file left by the crash, as any open would. A wrong key is
+    :class:`~eqvisit.storage.cipher.WrongStoreKey`, not damage.
     """
+    plain = key is None or is_plain_sqlite(store_file)
     try:
-        connection = sqlite3.connect(store_file)
-    except sqlite3.Error as exc:
+        connection = connect(store_file, None if plain else key)
+    except sqlcipher.Error as exc:
         return [str(exc)]
     try:
         rows = connection.execute(f"PRAGMA quick_check({QUICK_CHECK_ROWS:d})").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except sqlcipher.DatabaseError as exc:
         return [str(exc)]
     finally:
         connection.close()
@@ -102,14 +107,14 @@ def latest_backup(backup_dir: Path) -> Path | None:
 
 
 def check_after_unclean_shutdown(
-    store_file: Path, marker: RunningMarker, backup_dir: Path
+    store_file: Path, marker: RunningMarker, backup_dir: Path, *, key: bytes | None = None
 ) -> StartupCheck:
     """Run ``quick_check`` if a previous process left its marker; :class:`StoreDamaged` if bad."""
     stale = marker.stale()
     if not stale:
         return StartupCheck()
     if store_file.exists():
-        problems = quick_check(store_file)
+        problems = quick_check(store_file, key=key)
         if problems:
             backup = latest_backup(backup_dir)
             offer = (

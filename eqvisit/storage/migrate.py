@@ -109,7 +109,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_store(
-    engine: Engine, *, backup_dir: Path | None, target: str = "head", package: str = LOCAL_STORE
+    engine: Engine,
+    *,
+    backup_dir: Path | None,
+    target: str = "head",
+    package: str = LOCAL_STORE,
+    key: bytes | None = None,
 ) -> Path | None:
     """Upgrade the schema to ``target``; return the backup taken, if one was needed.
 
@@ -123,7 +128,7 @@ def upgrade_store(
     database = engine.url.database
     is_sqlite = engine.dialect.name == "sqlite"
     if backup_dir is not None and is_sqlite and database and _holds_tables(engine):
-        backup = timestamped_backup(Path(database), backup_dir, f"before-{wanted}")
+        backup = timestamped_backup(Path(database), backup_dir, f"before-{wanted}", key=key)
         log.info("backed up the store before upgrading %s → %s", current, wanted)
     from alembic import command
 

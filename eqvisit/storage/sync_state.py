@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Date, Table, delete, select
+from sqlalchemy import Date, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.merge import FieldWrite, merge_field
@@ -490,6 +490,18 @@ def pending_in_scope(session: Session, scope: str) -> int:
                 OutboxChange.scope == scope, OutboxChange.state != OutboxState.ACCEPTED
             )
         ).all()
+    )
+
+
+def unsent_count(session: Session) -> int:
+    """Changes of this laptop the server has not accepted (pending or refused)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxChange)
+            .where(OutboxChange.state != OutboxState.ACCEPTED)
+        )
+        or 0
     )
 
 

@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
+    QWidget,
 )
 
 from eqvisit import __version__
 from eqvisit.settings import Settings, load_settings, save_settings
 from eqvisit.ui.capture.redaction_dialog import RedactionDialog
 from eqvisit.ui.findings.page import FindingsPage, FindingsServices
+from eqvisit.ui.idle_lock import IdleWatcher, LockScreen
 from eqvisit.ui.messages import show_error
 from eqvisit.ui.providers_page import ProvidersPage
 from eqvisit.ui.report_page import ReportPage
@@ -64,6 +66,8 @@ class MainWindow(QMainWindow):
         paths: ProfilePaths,
         worker: Worker,
         settings: Settings | None = None,
+        *,
+        idle_lock_ms: int | None = None,
     ) -> None:
         super().__init__()
         self._services = services
@@ -122,6 +126,7 @@ class MainWindow(QMainWindow):
         self.sync_page.progress.connect(self._show_progress)
         self.sync_page.before_manual_sync = self._review_before_sync
         self.redaction_dialog: RedactionDialog | None = None
+        self.sync_page.wipe_required.connect(self._close_for_wipe)
         self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
         self.pages = QStackedWidget()
@@ -142,7 +147,21 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([160, 1120])
-        self.setCentralWidget(self.splitter)
+        self.lock_screen = LockScreen(
+            services.store_keys.check, worker, services.store_keys.lock_hint()
+        )
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.content = QStackedWidget()
+        self.content.addWidget(self.splitter)
+        self.content.addWidget(self.lock_screen)
+        self.setCentralWidget(self.content)
+        self._hidden_while_locked: list[QWidget] = []
+        if idle_lock_ms is None:
+            idle_lock_ms = self.settings.idle_lock_minutes * 60_000
+        self.idle_watcher = IdleWatcher(idle_lock_ms, self)
+        self.idle_watcher.idle.connect(self.lock)
+        app.installEventFilter(self.idle_watcher)
+        self.idle_watcher.start()
 
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncState")
@@ -288,6 +307,7 @@ class MainWindow(QMainWindow):
         self.theme.apply(appearance_of(settings))
         self.contrast_action.setChecked(self.theme.current.high_contrast)
         self.sync_page.timer.setInterval(settings.sync_interval_minutes * 60_000)
+        self.idle_watcher.timer.setInterval(settings.idle_lock_minutes * 60_000)
         try:
             save_settings(self._paths.settings_file, settings)
         except OSError as exc:
@@ -324,6 +344,48 @@ class MainWindow(QMainWindow):
 
     def _show_progress(self, text: str) -> None:
         self.sync_label.setText(f"Syncing… {text}")
+
+    # -- idle lock --------------------------------------------------------------------------
+
+    def is_locked(self) -> bool:
+        return self.content.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide every piece of data (dialogs included) behind the lock screen."""
+        if self.is_locked():
+            return
+        self.idle_watcher.pause()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self._hidden_while_locked = [
+            w for w in app.topLevelWidgets() if w is not self and w.isVisible()
+        ]
+        for widget in self._hidden_while_locked:
+            widget.hide()
+        self.menuBar().setEnabled(False)
+        self.content.setCurrentWidget(self.lock_screen)
+        self.lock_screen.passphrase.setFocus()
+
+    def unlock(self) -> None:
+        self.content.setCurrentWidget(self.splitter)
+        self.menuBar().setEnabled(True)
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
+        self.idle_watcher.resume()
+
+    def _close_for_wipe(self, message: str) -> None:
+        """Say why, then close: the composition root erases the profile once the store closes."""
+        self.wipe_notice = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Access revoked",
+            message,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.wipe_notice.setObjectName("wipeNotice")
+        self.wipe_notice.finished.connect(lambda _result: self.close())
+        self.wipe_notice.open()
 
     def _after_sync(self) -> None:
         self.providers_page.refresh()
@@ -388,4 +450,8 @@ class MainWindow(QMainWindow):
         settings.setValue("section", self.navigation.currentRow())
         settings.sync()
         self._status_timer.stop()
+        self.idle_watcher.pause()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle_watcher)
         super().closeEvent(event)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from eqvisit.errors import AuthError, NetworkError
+from eqvisit.errors import AuthError, NetworkError, WipeRequired
 from eqvisit.ui.findings.review import ReviewDialog
 from eqvisit.ui.messages import describe
 from eqvisit.ui.worker import Worker
@@ -41,6 +41,7 @@ class SyncPage(QWidget):
     synced = Signal()
     reviewed = Signal()  # a conflict resolved or a refused change retried/discarded
     progress = Signal(str)  # emitted on the worker thread; Qt queues it to the UI thread
+    wipe_required = Signal(str)  # the device was revoked: the window says so, then closes
 
     def __init__(
         self,
@@ -159,6 +160,13 @@ class SyncPage(QWidget):
     def _on_failed(self, error: BaseException) -> None:
         self._running = False
         self.sync_button.setEnabled(True)
+        if isinstance(error, WipeRequired):
+            self.timer.stop()
+            self.sync_button.setEnabled(False)
+            self.state_changed.emit("Access revoked — this laptop's data is being erased")
+            self.result_label.setText(str(error))
+            self.wipe_required.emit(str(error))
+            return
         if isinstance(error, NetworkError):
             self.state_changed.emit(
                 "Offline — the central store cannot be reached; your work is kept here"

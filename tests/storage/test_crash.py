@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from eqvisit.app_services import Services
+from eqvisit.app_services import Services, store_keys
 from eqvisit.domain.enums import ProviderKind, UserRole
 from eqvisit.domain.ids import new_id
 from eqvisit.paths import ProfilePaths
 from eqvisit.storage import models as m
 from eqvisit.storage.store import open_store
+from tests.conftest import TEST_UNLOCK
 
 ROUNDS = 15
 REPO = Path(__file__).resolve().parents[2]
@@ -79,7 +80,7 @@ def test_sigkill_at_random_moments_loses_nothing_reported(
                 reported.append((kind, record_id))
     assert len(reported) > ROUNDS, "the writer should have committed many records"
 
-    store = open_store(profile.store_file)
+    store = open_store(profile.store_file, key=store_keys(profile).unlock(TEST_UNLOCK))
     try:
         with store.engine.connect() as connection:
             assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"

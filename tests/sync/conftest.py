@@ -14,13 +14,14 @@ from eqvisit.app_services import Services, open_services
 from eqvisit.domain.enums import PanelRole, UserRole, VisitType
 from eqvisit.paths import resolve_profile
 from eqvisit.services.credentials import CredentialStore
-from eqvisit.services.sync import SyncService
+from eqvisit.services.sync import PURGE_CLOSED_VISITS_AFTER_DAYS, SyncService
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.app import create_app
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 
 PASSWORD = "correct horse battery"
 PEOPLE = {
@@ -85,12 +86,13 @@ def central(central_url: str) -> Iterator[Central]:
     engine.dispose()
 
 
-Laptop = Callable[[str], tuple[Services, SyncService]]
+Laptop = Callable[..., tuple[Services, SyncService]]
 
 
 @pytest.fixture
 def laptop(tmp_path: Path, central: Central) -> Iterator[Laptop]:
-    """``laptop("lead")``: a fresh profile signed in as that user, syncing in-process."""
+    """``laptop("lead")``: a fresh profile signed in as that user, syncing in-process
+    (``laptop("lead", purge_closed_after_days=0)``: retiring closed visits at once)."""
     opened: list[Services] = []
     app = central.app
 
@@ -99,12 +101,17 @@ def laptop(tmp_path: Path, central: Central) -> Iterator[Laptop]:
             url, device_id, token=token, transport=InProcessTransport(app), sleep=lambda _s: None
         )
 
-    def make(username: str) -> tuple[Services, SyncService]:
+    def make(
+        username: str, purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS
+    ) -> tuple[Services, SyncService]:
         paths = resolve_profile(tmp_path / f"laptop-{username}-{len(opened)}").ensure()
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         opened.append(services)
         sync = SyncService(
-            services.context, CredentialStore(paths.config_dir, use_keychain=False), factory
+            services.context,
+            CredentialStore(paths.config_dir, use_keychain=False),
+            factory,
+            purge_closed_after_days=purge_closed_after_days,
         )
         sync.login("http://central.test", username, PASSWORD, f"{username}'s laptop")
         return services, sync

@@ -33,6 +33,7 @@ from eqvisit.sync.client import SyncClient
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.models import Blob, BlobChunk
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, Central
 
 CHUNK = MIN_CHUNK_BYTES  # small chunks, so a few hundred KiB take several requests
@@ -103,7 +104,7 @@ def device(tmp_path: Path, central: Central) -> Iterator[MakeDevice]:
 
     def make(username: str) -> Device:
         paths = resolve_profile(tmp_path / f"device-{username}-{len(opened)}").ensure()
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         opened.append(services)
         credentials = CredentialStore(paths.config_dir, use_keychain=False)
         sync = SyncService(services.context, credentials, factory)

@@ -50,6 +50,7 @@ from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.models import ServerRecord, ServerUser
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, seed_central
 from tests.sync.faulty import (
     Fault,
@@ -116,7 +117,7 @@ def build_template(root: Path) -> Template:
     try:
         for name, username in REPLICAS.items():
             paths = resolve_profile(root / name).ensure()
-            services = open_services(paths)
+            services = open_services(paths, TEST_UNLOCK)
             sync = SyncService(
                 services.context,
                 CredentialStore(paths.config_dir, use_keychain=False),
@@ -201,7 +202,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _open(self, name: str) -> Replica:
         paths = resolve_profile(self.root / name)
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         transport = FaultyTransport(self.server)
         sync = SyncService(
             services.context,

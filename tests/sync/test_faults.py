@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,22 +28,26 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import select
 
-from eqvisit.app_services import Services, open_services
+from eqvisit.app_services import Services, open_services, store_keys
 from eqvisit.domain.enums import Audience, FindingKind, PanelRole
 from eqvisit.errors import NetworkError
 from eqvisit.paths import resolve_profile
 from eqvisit.services.context import wall_clock_ms
 from eqvisit.services.credentials import CredentialStore
+from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService
 from eqvisit.services.visits import SessionDraft
+from eqvisit.storage.cipher import apply_key
 from eqvisit.storage.models import FieldVersion, OutboxState
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import MAX_PUSH_BATCH
 from eqvisit.sync.server.database import open_central_store
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord, ServerUser
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, Central, seed_central
 from tests.sync.faulty import (
     Fault,
@@ -88,7 +91,7 @@ def device(tmp_path: Path, central: Central) -> Iterator[MakeDevice]:
 
     def make(username: str) -> Device:
         paths = resolve_profile(tmp_path / f"device-{username}-{len(opened)}").ensure()
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         opened.append(services)
         transport = FaultyTransport(InProcessTransport(app))
         sync = SyncService(
@@ -347,12 +350,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def holds_write_lock(database: Path) -> bool:
-    """Whether another connection is inside a write transaction on this SQLite file."""
-    connection = sqlite3.connect(database, timeout=0, isolation_level=None)
+def holds_write_lock(database: Path, key: bytes | None = None) -> bool:
+    """Whether another connection is inside a write transaction on this SQLite file (a laptop's
+    store is encrypted: ``key`` opens it)."""
+    connection = sqlcipher.connect(str(database), timeout=0, isolation_level=None)
+    if key is not None:
+        apply_key(connection, key)
     try:
         connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
+    except sqlcipher.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return True
         raise
@@ -364,13 +370,18 @@ def holds_write_lock(database: Path) -> bool:
 
 
 def wait_for_long_write(
-    database: Path, alive: Callable[[], bool], *, held_for: float = 0.1, timeout: float = 60
+    database: Path,
+    alive: Callable[[], bool],
+    *,
+    held_for: float = 0.1,
+    timeout: float = 60,
+    key: bytes | None = None,
 ) -> bool:
     """Wait until a write transaction has been open on ``database`` for ``held_for`` seconds."""
     deadline = time.monotonic() + timeout
     since: float | None = None
     while time.monotonic() < deadline and alive():
-        if holds_write_lock(database):
+        if holds_write_lock(database, key):
             since = since or time.monotonic()
             if time.monotonic() - since >= held_for:
                 return True
@@ -466,7 +477,7 @@ class HttpLaptop:
 def http_laptop(folder: Path, server: ServerProcess, username: str) -> HttpLaptop:
     """A laptop profile signed in to the real server over HTTP (token kept in a file)."""
     paths = resolve_profile(folder).ensure()
-    services = open_services(paths)
+    services = open_services(paths, TEST_UNLOCK)
     transport = FaultyTransport(httpx.HTTPTransport())
     sync = SyncService(
         services.context,
@@ -637,7 +648,7 @@ def sync_to_the_end(profile: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path) -> bool:
+def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path, key: bytes) -> bool:
     """Once the child has begun sending (its store is open), SIGKILL it 0.1 s into a write."""
     assert child.stdout is not None
     sending = threading.Event()
@@ -655,7 +666,7 @@ def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path) -> bool:
     killed = False
     try:
         if sending.wait(timeout=120) and wait_for_long_write(
-            store, lambda: running(child), held_for=0.02
+            store, lambda: running(child), held_for=0.02, key=key
         ):
             child.send_signal(signal.SIGKILL)
             killed = True
@@ -703,9 +714,10 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         writer.sync.sync_once()
 
         reader_store = resolve_profile(reader_folder).store_file
+        reader_key = store_keys(resolve_profile(reader_folder)).unlock(Unlock.from_environment())
         rolled_back = 0
         for attempt in range(2):
-            services = open_services(resolve_profile(reader_folder))
+            services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
             try:
                 # Something to send, so the child says "Sending" once its store is open.
                 services.capture.add_observation(central.visit_id, f"Observation {attempt}")
@@ -713,12 +725,12 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
             finally:
                 services.close()
             child = eqvisit_sync(reader_folder)
-            if not kill_inside_a_long_write(child, reader_store):
+            if not kill_inside_a_long_write(child, reader_store, reader_key):
                 break
             assert child.returncode == -signal.SIGKILL
             # The page being applied is wholly in the store with its cursor, or not at all:
             # the laptop's stamps are exactly the server's log up to its cursor plus its own.
-            services = open_services(resolve_profile(reader_folder))
+            services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
             try:
                 cursor = cursors(services)[scope]
                 assert local_stamps(services, scope) == expected_stamps(
@@ -732,7 +744,7 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         finished = sync_to_the_end(reader_folder)
         assert finished.returncode == 0, finished.stderr
         assert f"{scope}: everything you wrote is on the server" in finished.stdout
-        services = open_services(resolve_profile(reader_folder))
+        services = open_services(resolve_profile(reader_folder), TEST_UNLOCK)
         engine = open_central_store(str(database))
         try:
             assert_change_log_unique(engine)

@@ -21,6 +21,7 @@ from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import read_changes_page
 from eqvisit.sync.server import admin
 from eqvisit.sync.transport import InProcessTransport
+from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, Central
 
 
@@ -46,7 +47,7 @@ def counted(tmp_path: Path, central: Central) -> Iterator[MakeCounted]:
 
     def make(username: str) -> Counted:
         paths = resolve_profile(tmp_path / f"{username}-{len(opened)}").ensure()
-        services = open_services(paths)
+        services = open_services(paths, TEST_UNLOCK)
         opened.append(services)
         recorder = PathRecorder(InProcessTransport(central.app))
         sync = SyncService(

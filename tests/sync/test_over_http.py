@@ -17,6 +17,7 @@ from eqvisit.app_services import open_services
 from eqvisit.domain.enums import Audience
 from eqvisit.paths import resolve_profile
 from eqvisit.services.visits import SessionDraft
+from tests.conftest import TEST_UNLOCK
 
 PASSWORD = "a long enough password"
 
@@ -124,7 +125,7 @@ def test_two_profiles_capture_offline_and_converge_through_the_server(
         assert "token kept in" in login.stdout
         assert eqvisit("sync", "--profile", str(folder)).returncode == 0
 
-    lead = open_services(resolve_profile(profiles["lead"]))
+    lead = open_services(resolve_profile(profiles["lead"]), TEST_UNLOCK)
     agenda = lead.visits.add_session(
         visit_id, SessionDraft(title="Trainees", audience=Audience.LEARNERS)
     )
@@ -133,7 +134,7 @@ def test_two_profiles_capture_offline_and_converge_through_the_server(
     assert eqvisit("sync", "--profile", str(profiles["panel1"])).returncode == 0
 
     for name, folder in profiles.items():  # offline: nothing is sent until each syncs
-        services = open_services(resolve_profile(folder))
+        services = open_services(resolve_profile(folder), TEST_UNLOCK)
         services.capture.save_response(agenda.id, "supervision", value="no", note=f"{name}'s note")
         services.close()
     for _ in range(2):
@@ -143,7 +144,7 @@ def test_two_profiles_capture_offline_and_converge_through_the_server(
 
     seen = []
     for folder in profiles.values():
-        services = open_services(resolve_profile(folder))
+        services = open_services(resolve_profile(folder), TEST_UNLOCK)
         seen.append(sorted((r.author_id, r.note) for r in services.capture.responses(agenda.id)))
         services.close()
         final = eqvisit("sync", "--profile", str(folder))

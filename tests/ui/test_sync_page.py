@@ -10,13 +10,13 @@ from eqvisit.app_services import Services, open_services
 from eqvisit.paths import ProfilePaths, resolve_profile
 from eqvisit.ui.main_window import MainWindow
 from eqvisit.ui.worker import Worker
-from tests.conftest import ETR_FILE
+from tests.conftest import ETR_FILE, TEST_UNLOCK
 
 
 @pytest.fixture
 def connected(tmp_path: Path) -> Iterator[tuple[Services, ProfilePaths]]:
     paths = resolve_profile(tmp_path / "demo").ensure()
-    services = open_services(paths)
+    services = open_services(paths, TEST_UNLOCK)
     services.demo.build(ETR_FILE, paths.data_dir / "central.sqlite3")
     yield services, paths
     services.close()
