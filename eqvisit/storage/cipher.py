@@ -58,10 +58,15 @@ def apply_key(dbapi_connection: Any, key: bytes) -> None:
 
 
 def check_key(dbapi_connection: Any, path: Path) -> None:
-    """Read ``sqlite_master`` through a keyed connection; a wrong key fails here, not later."""
+    """Read the first page through a keyed connection; a wrong key fails here, not later.
+
+    Only page 1 (the header, whose HMAC a wrong key cannot match): reading all of
+    ``sqlite_master`` would also fail on a page torn by a crash, and a damaged store would be
+    taken for a wrong passphrase instead of being checked and offered its backup.
+    """
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        cursor.execute("PRAGMA schema_version").fetchone()
     except sqlcipher.DatabaseError as exc:
         raise WrongStoreKey(path) from exc
     finally:

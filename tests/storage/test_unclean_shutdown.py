@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from eqvisit.app_services import open_services
+from eqvisit.app_services import open_services, store_keys
 from eqvisit.errors import StoreDamaged
 from eqvisit.paths import ProfilePaths
 from eqvisit.storage.backup import restore_backup
 from eqvisit.storage.integrity import quick_check
+from tests.conftest import TEST_UNLOCK
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -46,9 +47,9 @@ def kill_while_open(profile: ProfilePaths) -> None:
 
 
 def test_a_clean_close_leaves_nothing_to_check(profile: ProfilePaths) -> None:
-    open_services(profile).close()
+    open_services(profile, TEST_UNLOCK).close()
 
-    services = open_services(profile)
+    services = open_services(profile, TEST_UNLOCK)
     try:
         assert not services.startup.unclean_shutdown
         assert services.startup.message is None
@@ -57,10 +58,10 @@ def test_a_clean_close_leaves_nothing_to_check(profile: ProfilePaths) -> None:
 
 
 def test_a_killed_session_is_noticed_and_the_store_checked(profile: ProfilePaths) -> None:
-    open_services(profile).close()
+    open_services(profile, TEST_UNLOCK).close()
     kill_while_open(profile)
 
-    services = open_services(profile)
+    services = open_services(profile, TEST_UNLOCK)
     try:
         assert services.startup.unclean_shutdown
         assert services.startup.checked
@@ -69,7 +70,7 @@ def test_a_killed_session_is_noticed_and_the_store_checked(profile: ProfilePaths
     finally:
         services.close()
 
-    again = open_services(profile)  # the stale marker was cleared: only one warning
+    again = open_services(profile, TEST_UNLOCK)  # the stale marker was cleared: only one warning
     try:
         assert not again.startup.unclean_shutdown
     finally:
@@ -77,30 +78,31 @@ def test_a_killed_session_is_noticed_and_the_store_checked(profile: ProfilePaths
 
 
 def test_a_damaged_store_is_refused_and_the_backup_offered(profile: ProfilePaths) -> None:
-    services = open_services(profile)
+    services = open_services(profile, TEST_UNLOCK)
     backup = services.backups.backup_now()
     services.close()
     kill_while_open(profile)
     damage(profile.store_file)
 
     with pytest.raises(StoreDamaged) as refused:
-        open_services(profile)
+        open_services(profile, TEST_UNLOCK)
 
     assert refused.value.backup == backup
     assert str(profile.store_file) in str(refused.value)
     assert str(backup) in str(refused.value)
 
-    aside = restore_backup(backup, profile.store_file)
+    key = store_keys(profile).unlock(TEST_UNLOCK)
+    aside = restore_backup(backup, profile.store_file, key=key)
     assert aside.exists()  # the damaged file is kept, moved aside
-    assert quick_check(profile.store_file) == []
-    reopened = open_services(profile)
+    assert quick_check(profile.store_file, key=key) == []
+    reopened = open_services(profile, TEST_UNLOCK)
     reopened.close()
 
 
 def test_a_running_process_is_not_taken_for_a_crash(profile: ProfilePaths) -> None:
-    first = open_services(profile)
+    first = open_services(profile, TEST_UNLOCK)
     try:
-        second = open_services(profile)
+        second = open_services(profile, TEST_UNLOCK)
         second.close()  # the second's clean exit must not hide the first's marker
         assert any(profile.running_dir.iterdir())
     finally:
@@ -108,14 +110,14 @@ def test_a_running_process_is_not_taken_for_a_crash(profile: ProfilePaths) -> No
 
 
 def test_backup_now_is_a_readable_copy(profile: ProfilePaths) -> None:
-    services = open_services(profile)
+    services = open_services(profile, TEST_UNLOCK)
     try:
         copy = services.backups.backup_now()
         assert services.backups.latest() == copy
     finally:
         services.close()
     assert copy.parent == profile.backup_dir
-    assert quick_check(copy) == []
+    assert quick_check(copy, key=store_keys(profile).unlock(TEST_UNLOCK)) == []
 
 
 def damage(store_file: Path) -> None:
