@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from eqvisit.app_services import Services, open_services
+from eqvisit.app_services import Services, open_services, store_keys
 from eqvisit.paths import ProfilePaths
 from eqvisit.storage.store import open_store
+from tests.conftest import TEST_UNLOCK
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -64,13 +65,13 @@ def test_a_note_typed_when_the_app_is_killed_is_there_up_to_the_last_autosave(
             if line.startswith("saved ") and line.endswith("\n")
         ]
 
-        store = open_store(profile.store_file)
+        store = open_store(profile.store_file, key=store_keys(profile).unlock(TEST_UNLOCK))
         try:
             with store.engine.connect() as connection:
                 assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
         finally:
             store.close()
-        services = open_services(profile)
+        services = open_services(profile, TEST_UNLOCK)
         try:
             (note,) = [r.note for r in services.capture.responses(session_id)]
         finally:
