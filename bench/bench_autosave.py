@@ -28,6 +28,7 @@ from bench.harness import percentile
 from eqvisit.app_services import Services, open_services
 from eqvisit.paths import resolve_profile
 from eqvisit.resources import resource_path
+from eqvisit.services.store_keys import Unlock
 
 QUESTION = "specialties"
 
@@ -151,7 +152,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths = resolve_profile(Path(folder) / "profile").ensure()
-        services = open_services(paths)
+        services = open_services(paths, Unlock.from_environment(demo=True))
         try:
             services.demo.build(
                 resource_path("data", "ods", "etr.csv"), Path(folder) / "central.sqlite3"

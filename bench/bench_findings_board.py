@@ -35,6 +35,7 @@ from eqvisit.app_services import Services, open_services
 from eqvisit.domain.enums import FindingKind, Sentiment
 from eqvisit.paths import resolve_profile
 from eqvisit.resources import resource_path
+from eqvisit.services.store_keys import Unlock
 from eqvisit.storage import models as m
 from eqvisit.storage.repositories import evidence, intelligence
 
@@ -91,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths = resolve_profile(Path(folder) / "lead").ensure()
-        services = open_services(paths)
+        services = open_services(paths, Unlock.from_environment(demo=True))
         summary = services.demo.build(
             resource_path("data", "ods", "etr.csv"), Path(folder) / "central.sqlite3"
         )

@@ -85,7 +85,7 @@ def main() -> None:
         )
         keystrokes = [(q, ProviderFilter()) for word in WORDS for q in typed(word)]
         keystrokes += [(code, ProviderFilter()) for code in EXACT]
-        services = open_services(paths)
+        services = open_services(paths, Unlock.from_environment(demo=True))
         key = store_keys(paths).unlock(Unlock.from_environment(demo=True))
         raw = connect(paths.store_file, key)  # the same encrypted store, bare
         try:
