@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from eqvisit.app_services import open_services
@@ -18,63 +12,15 @@ from eqvisit.domain.enums import Audience
 from eqvisit.paths import resolve_profile
 from eqvisit.services.visits import SessionDraft
 from tests.conftest import TEST_UNLOCK
+from tests.servers import eqvisit, running_server
 
 PASSWORD = "a long enough password"
 
 
-def eqvisit(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eqvisit", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, central_url: str) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eqvisit",
-            "server",
-            "--db",
-            central_url,
-            "--port",
-            str(port),
-            "--profile",
-            str(tmp_path / "server-profile"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
+    with running_server(central_url, tmp_path / "server-profile") as url:
         yield url, central_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_two_profiles_capture_offline_and_converge_through_the_server(

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
@@ -20,19 +14,9 @@ from eqvisit.paths import ProfilePaths
 from eqvisit.ui.first_run import FirstRunDialog, FirstRunServices
 from eqvisit.ui.main_window import MainWindow
 from eqvisit.ui.worker import Worker
+from tests.servers import eqvisit, running_server
 
 PASSWORD = "a long enough password"
-
-
-def eqvisit(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eqvisit", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -43,31 +27,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         "admin", "--db", db, "create-user", "asha", "--role", "quality_lead", stdin=PASSWORD + "\n"
     )
     assert created.returncode == 0, created.stderr
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    command = ["server", "--db", db, "--port", str(port), "--profile", str(tmp_path / "srv")]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eqvisit", *command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
+    with running_server(db, tmp_path / "srv") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture
