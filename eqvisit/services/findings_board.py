@@ -28,7 +28,7 @@ from eqvisit.storage.models import (
     Observation,
     Response,
 )
-from eqvisit.storage.repositories import evidence, findings, intelligence, visits
+from eqvisit.storage.repositories import capture, evidence, findings, intelligence, visits
 from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.templates.framework import Framework, available_frameworks, load_framework
 
@@ -88,7 +88,7 @@ class FindingsBoardService:
     def _candidates(uow: UnitOfWork, visit_id: str, provider_id: str) -> list[EvidenceRow]:
         rows = [
             _response(response, session)
-            for response, session in evidence.responses_of_visit(uow.session, visit_id)
+            for response, session in capture.visit_responses(uow.session, visit_id)
         ]
         rows += [_observation(o) for o in evidence.observations_of_visit(uow.session, visit_id)]
         rows += [

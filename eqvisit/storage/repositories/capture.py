@@ -26,7 +26,12 @@ def visit_responses(session: Session, visit_id: str) -> Sequence[Row[Response, I
             InterviewSession.deleted_at.is_(None),
             Response.deleted_at.is_(None),
         )
-        .order_by(InterviewSession.starts_at, Response.question_id, Response.author_id)
+        .order_by(
+            InterviewSession.starts_at,
+            InterviewSession.title,
+            Response.question_id,
+            Response.author_id,
+        )
     ).all()
 
 

@@ -23,21 +23,6 @@ NOTABLE_FLAGS = (NtsFlag.RED, NtsFlag.PINK, NtsFlag.GREEN)
 NOTABLE_SOURCES = (IntelligenceSource.CONCERN, IntelligenceSource.CQC, IntelligenceSource.OUTCOME)
 
 
-def responses_of_visit(
-    session: Session, visit_id: str
-) -> Sequence[Row[Response, InterviewSession]]:
-    return session.execute(
-        select(Response, InterviewSession)
-        .join(InterviewSession, InterviewSession.id == Response.session_id)
-        .where(
-            InterviewSession.visit_id == visit_id,
-            InterviewSession.deleted_at.is_(None),
-            Response.deleted_at.is_(None),
-        )
-        .order_by(InterviewSession.starts_at, InterviewSession.title, Response.question_id)
-    ).all()
-
-
 def observations_of_visit(session: Session, visit_id: str) -> Sequence[Observation]:
     return session.scalars(
         select(Observation)
