@@ -8,20 +8,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from eqvisit.ui.findings.dialogs import ActionUpdateDialog, AddActionDialog
-from eqvisit.ui.findings.models import ActionPlanTableModel
+from eqvisit.ui.findings.models import ActionPlanTableModel, row_table
 from eqvisit.ui.messages import describe
 from eqvisit.ui.text import label
 from eqvisit.ui.worker import Worker
@@ -42,14 +40,9 @@ class ActionPlanView(QWidget):
         self.update_dialog: ActionUpdateDialog | None = None
 
         self.model = ActionPlanTableModel()
-        self.table = QTableView()
-        self.table.setObjectName("actionPlanTable")
-        self.table.setAccessibleName("Action plan")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = row_table("actionPlanTable", "Action plan", self.model)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
         self.table.selectionModel().currentRowChanged.connect(self._show_history)
         self.history = QTextBrowser()
         self.history.setObjectName("actionHistory")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from eqvisit.domain.enums import ActionStatus, FindingKind
 from eqvisit.services.findings_dto import ActionPlanRow, DomainRollup, FindingDetail
@@ -95,3 +96,16 @@ def _last_update(row: ActionPlanRow) -> str:
         return ""
     when, _status, note = row.history[-1]
     return f"{when.astimezone():%Y-%m-%d} {note}".strip()
+
+
+def row_table(name: str, accessible: str, model: QAbstractItemModel) -> QTableView:
+    """A read-only table of whole rows, one selected at a time, named for screen readers."""
+    table = QTableView()
+    table.setObjectName(name)
+    table.setAccessibleName(accessible)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

@@ -10,18 +10,16 @@ risk, issues reference numbers and keeps the action plan.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 from eqvisit.ui.findings.action_plan_view import ActionPlanView
 from eqvisit.ui.findings.dialogs import EvidencePickerDialog, NewFindingDialog
 from eqvisit.ui.findings.editor import FindingEditor
-from eqvisit.ui.findings.models import FindingTableModel, RollupTableModel
+from eqvisit.ui.findings.models import FindingTableModel, RollupTableModel, row_table
 from eqvisit.ui.messages import describe
 from eqvisit.ui.worker import Worker
 
@@ -53,18 +51,6 @@ class FindingsServices:
     board: FindingsBoardService
     action_plan: ActionPlanService
     visits: VisitService
-
-
-def _table(name: str, accessible: str, model: Any) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setAccessibleName(accessible)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 class FindingsPage(QWidget):
@@ -109,7 +95,7 @@ class FindingsPage(QWidget):
         top.addWidget(self.link_button)
 
         self.model = FindingTableModel()
-        self.table = _table("findingsTable", "Findings of the visit", self.model)
+        self.table = row_table("findingsTable", "Findings of the visit", self.model)
         self.table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.ResizeToContents
         )
@@ -126,7 +112,7 @@ class FindingsPage(QWidget):
         self.splitter.setSizes([200, 560])
 
         self.rollup_model = RollupTableModel()
-        self.rollup = _table("findingsRollup", "Findings by framework domain", self.rollup_model)
+        self.rollup = row_table("findingsRollup", "Findings by framework domain", self.rollup_model)
         self.rollup.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.rollup.horizontalHeader().setStretchLastSection(False)
         self.action_plan = ActionPlanView(services.action_plan, worker)
