@@ -26,7 +26,7 @@ Handler = Callable[[argparse.Namespace, ProfilePaths], int]
 def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
     """Run the desktop app, then leave the process without Python's interpreter teardown.
 
-    PySide6 (6.12 too) can crash while the interpreter shuts down and frees Qt objects in an
+    The Qt binding can crash while the interpreter shuts down and frees Qt objects in an
     arbitrary order. By the time the app returns, the worker has finished, the window is gone and
     the store is closed; logs and the fault file are flushed here, and ``os._exit`` ends the
     process with the app's own status, with nothing left for the teardown to trip over.
