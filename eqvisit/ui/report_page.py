@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap, QShowEvent
@@ -150,7 +150,7 @@ class ReportPage(QWidget):
     @property
     def version(self) -> ReportVersionRow | None:
         item = self.versions.currentItem()
-        return item.data(_ROW) if item is not None else None
+        return cast("ReportVersionRow | None", item.data(_ROW)) if item is not None else None
 
     def generate(self) -> None:
         self._issue("Generating a new draft…", self._reports.generate)

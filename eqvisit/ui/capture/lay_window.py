@@ -225,6 +225,7 @@ class LayObservationWindow(QWidget):
 
     def fields(self) -> dict[str, object]:
         button = self.sentiment.checkedButton()
+        assert button is not None  # the group is exclusive and starts with one checked
         return {
             "location": self.where.text().strip(),
             "text": self.what.toPlainText().strip(),

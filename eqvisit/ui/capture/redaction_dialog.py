@@ -8,7 +8,7 @@ through the capture service on the worker. "Sync anyway" carries on; "Cancel" sy
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
@@ -96,7 +96,7 @@ class RedactionDialog(QDialog):
 
     def current(self) -> RedactionItem | None:
         entry = self.list.currentItem()
-        return entry.data(ITEM_ROLE) if entry is not None else None
+        return cast("RedactionItem | None", entry.data(ITEM_ROLE)) if entry is not None else None
 
     def _show(self, _row: int) -> None:
         item = self.current()

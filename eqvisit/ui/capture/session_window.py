@@ -9,6 +9,7 @@ follow-up questions appear and disappear as the group answers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -326,7 +327,7 @@ class SessionCaptureWindow(QWidget):
         for keys in ("Alt+Left", "Ctrl+PgUp"):
             self._shortcut(keys, self.previous_question)
         for number in range(10):
-            self._shortcut(f"Alt+{number}", lambda n=number: self.quick_answer(n))
+            self._shortcut(f"Alt+{number}", functools.partial(self.quick_answer, number))
         self._shortcut("Ctrl+J", self._open_section_jump)
         self._shortcut("Alt+N", self.focus_note)
         self._shortcut("Ctrl+Shift+F", self.toggle_flag)

@@ -9,7 +9,7 @@ again as a new change; "Discard" drops it only after an explicit confirmation.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -235,11 +235,11 @@ class ReviewDialog(QDialog):
 
     def _conflict(self) -> ConflictRow | None:
         item = self.conflict_list.currentItem()
-        return item.data(ROW_ROLE) if item is not None else None
+        return cast("ConflictRow | None", item.data(ROW_ROLE)) if item is not None else None
 
     def _refused(self) -> RejectedChangeRow | None:
         item = self.refused_list.currentItem()
-        return item.data(ROW_ROLE) if item is not None else None
+        return cast("RejectedChangeRow | None", item.data(ROW_ROLE)) if item is not None else None
 
     def _show_conflict(self) -> None:
         row = self._conflict()
