@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.ui_dataset import INTELLIGENCE_ROWS, PROVIDERS, build_national
 from eqvisit.app_services import open_services, store_keys
 from eqvisit.domain.enums import OrgStatus, ProviderKind
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.services.store_keys import Unlock
 from eqvisit.storage.cipher import connect
-from eqvisit.storage.repositories.providers import ProviderFilter, fts_query
+from eqvisit.storage.repositories.providers import fts_query
 
 WORDS = ("manchester", "sunderland", "royal infirmary", "park road surgery", "teaching hosp")
 EXACT = ("R0A", "RS01F", "G00042", "Y58", "Q07")

@@ -72,15 +72,18 @@ class Services:
 
 
 def store_keys(paths: ProfilePaths) -> StoreKeys:
-    return StoreKeys(paths.store_key_file, paths.store_file)
+    return StoreKeys.of(paths)
 
 
-def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services:
+def open_services(
+    paths: ProfilePaths, unlock: Unlock | None = None, *, key: bytes | None = None
+) -> Services:
     """Check the profile's folder, unlock its encrypted store, check it after an unclean
-    shutdown, then open it and build the services (``unlock``: the environment's by default).
+    shutdown, then open it and build the services (``unlock``: the environment's by default;
+    ``key``: one already derived by :meth:`StoreKeys.unlock`, as the GUI's start-up does).
 
     Raises :class:`~eqvisit.errors.UnsafeLocation` for a network or cloud-synced folder,
-    :class:`~eqvisit.storage.cipher.WrongStoreKey` for a key that does not open the store, and
+    :class:`~eqvisit.errors.WrongStoreKey` for a key that does not open the store, and
     :class:`~eqvisit.errors.StoreDamaged` when a store left open by a crash fails its check.
     """
     check_location(paths.data_dir)
@@ -88,7 +91,8 @@ def open_services(paths: ProfilePaths, unlock: Unlock | None = None) -> Services
     keys = store_keys(paths)
     credentials = CredentialStore(paths.config_dir)
     wipe = ProfileWipe(paths, keys, credentials)
-    key = keys.unlock(unlock or Unlock.from_environment())
+    if key is None:
+        key = keys.unlock(unlock or Unlock.from_environment())
     marker = RunningMarker(paths.running_dir)
     startup = check_after_unclean_shutdown(paths.store_file, marker, paths.backup_dir, key=key)
     marker.begin()

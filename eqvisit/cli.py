@@ -21,6 +21,7 @@ from eqvisit.logging_setup import configure_logging
 from eqvisit.paths import ProfilePaths, resolve_profile
 
 Handler = Callable[[argparse.Namespace, ProfilePaths], int]
+STARTED = time.perf_counter()  # near enough the process's start: this module is imported first
 
 
 def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
@@ -34,8 +35,11 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
     from eqvisit.__main__ import run_gui
 
     crash = install_crash_handler(paths.crash_dir, paths.fault_log_file)
+    trace = _print_milestone if getattr(args, "trace_startup", False) else None
     try:
-        code = run_gui(paths, smoke_test=bool(getattr(args, "smoke_test", False)), crash=crash)
+        code = run_gui(
+            paths, smoke_test=bool(getattr(args, "smoke_test", False)), crash=crash, trace=trace
+        )
     except EqvisitError as exc:
         print(f"eqvisit: {exc}", file=sys.stderr)
         code = exc.exit_code
@@ -49,6 +53,11 @@ def _gui(args: argparse.Namespace, paths: ProfilePaths) -> int:
     logging.shutdown()
     crash.close()
     os._exit(code)
+
+
+def _print_milestone(milestone: str) -> None:
+    """``--trace-startup``: the milestone and the seconds since the process started."""
+    print(f"startup {milestone} {time.perf_counter() - STARTED:.3f}", flush=True)
 
 
 def _demo(args: argparse.Namespace, paths: ProfilePaths) -> int:
@@ -142,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the main window, wait until it has settled, exit 0 (for CI and bundles)",
     )
+    gui.add_argument(
+        "--trace-startup",
+        action="store_true",
+        help="print each start-up milestone (window, opened, ready) with its time to stdout",
+    )
     gui.set_defaults(handler=_gui)
 
     demo = commands.add_parser(
@@ -184,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _finish_a_due_wipe(paths: ProfilePaths) -> None:
-    """A wipe asked for before a crash (a revoked device) is carried out before anything opens."""
+    """A wipe asked for before a crash (a revoked device) is carried out before anything opens.
+
+    Its marker is looked for first: the services are imported only when there is one.
+    """
+    if not paths.wipe_marker_file.is_file():
+        return
     from eqvisit.app_services import wipe_if_due
 
     reason = wipe_if_due(paths)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eqvisit.app_services import open_services
 from eqvisit.errors import InvalidValue
 from eqvisit.paths import ProfilePaths
 
@@ -15,6 +14,8 @@ def run_report(args: argparse.Namespace, paths: ProfilePaths) -> int:
     target = Path(args.out)
     if target.suffix.lower() != ".pdf":
         raise InvalidValue("--out", f"{target.name} must end in .pdf")
+    from eqvisit.app_services import open_services
+
     services = open_services(paths)
     try:
         reports = services.reports
@@ -38,6 +39,8 @@ def run_report(args: argparse.Namespace, paths: ProfilePaths) -> int:
 
 
 def run_export_actions(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.app_services import open_services
+
     services = open_services(paths)
     try:
         summary = services.exports.action_plan(args.visit_id, Path(args.out))
@@ -49,6 +52,8 @@ def run_export_actions(args: argparse.Namespace, paths: ProfilePaths) -> int:
 
 def run_briefing(args: argparse.Namespace, paths: ProfilePaths) -> int:
     target = Path(args.out)
+    from eqvisit.app_services import open_services
+
     services = open_services(paths)
     try:
         services.briefing_report.save(args.visit_id, target)

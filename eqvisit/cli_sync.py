@@ -6,15 +6,16 @@ import argparse
 import socket
 import sys
 
-from eqvisit.app_services import open_services
 from eqvisit.cli_server import read_password
 from eqvisit.errors import WipeRequired
 from eqvisit.paths import ProfilePaths
-from eqvisit.services.credentials import CredentialStore
-from eqvisit.services.sync import SyncService
 
 
 def run_login(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.app_services import open_services
+    from eqvisit.services.credentials import CredentialStore
+    from eqvisit.services.sync import SyncService
+
     services = open_services(paths)
     try:
         sync = SyncService(services.context, CredentialStore(paths.config_dir))
@@ -30,6 +31,8 @@ def run_login(args: argparse.Namespace, paths: ProfilePaths) -> int:
 
 
 def run_sync(args: argparse.Namespace, paths: ProfilePaths) -> int:
+    from eqvisit.app_services import open_services
+
     services = open_services(paths)
     try:
         report = services.sync.sync_once(print if args.verbose_progress else None)

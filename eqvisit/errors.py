@@ -26,6 +26,8 @@ layer (the domain included) may raise these.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class EqvisitError(Exception):
     """Base of every error eqvisit reports to a person."""
@@ -66,6 +68,17 @@ class StorageError(EqvisitError):
 
 class StoreLocked(StorageError):
     """Another process holds the store."""
+
+
+class WrongStoreKey(StorageError):
+    """The key (or the passphrase it came from) does not open this store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"The passphrase (or keychain key) does not unlock this profile's store ({path}); "
+            "check it and try again. Nothing was changed."
+        )
 
 
 class NotFound(StorageError):

@@ -75,12 +75,18 @@ def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo(profile: ProfilePaths, demo_store_file: Path) -> Iterator[Services]:
-    """A profile holding the demo: real trusts, synthetic figures, a planned visit, signed in."""
+def demo_profile(profile: ProfilePaths, demo_store_file: Path) -> ProfilePaths:
+    """A profile holding a copy of the demo, not opened (for tests of opening it)."""
     shutil.copyfile(demo_store_file.with_name(profile.store_key_file.name), profile.store_key_file)
     key = store_keys(profile).unlock(TEST_UNLOCK)
     backup_sqlite(demo_store_file, profile.store_file, key=key)
-    opened = open_services(profile, TEST_UNLOCK)
+    return profile
+
+
+@pytest.fixture
+def demo(demo_profile: ProfilePaths) -> Iterator[Services]:
+    """A profile holding the demo: real trusts, synthetic figures, a planned visit, signed in."""
+    opened = open_services(demo_profile, TEST_UNLOCK)
     yield opened
     opened.close()
 

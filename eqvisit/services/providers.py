@@ -12,6 +12,7 @@ from eqvisit.domain.enums import (
     OrgStatus,
     ProviderKind,
 )
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.errors import NotFound
 from eqvisit.services.briefing import earlier_requirements
 from eqvisit.services.context import ServiceContext
@@ -21,7 +22,6 @@ from eqvisit.services.mapping import intelligence_row, provider_row
 from eqvisit.services.profile_dto import IntelligenceGroup, ProviderFilterChoices, ProviderProfile
 from eqvisit.services.visits import visit_summary
 from eqvisit.storage.repositories import history, intelligence, providers
-from eqvisit.storage.repositories.providers import ProviderFilter
 from eqvisit.storage.unit_of_work import UnitOfWork
 
 __all__ = ["ProviderFilter", "ProviderService"]

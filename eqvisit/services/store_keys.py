@@ -25,9 +25,10 @@ import keyring
 from argon2.low_level import Type, hash_secret_raw
 from keyring.errors import KeyringError
 
-from eqvisit.errors import StorageError
+from eqvisit.errors import StorageError, WrongStoreKey
+from eqvisit.paths import ProfilePaths
 from eqvisit.services.credentials import KEYCHAIN_SERVICE, keychain_available
-from eqvisit.storage.cipher import KEY_BYTES, WrongStoreKey, is_plain_sqlite, verify_store_key
+from eqvisit.storage.cipher import KEY_BYTES, is_plain_sqlite, verify_store_key
 
 PASSPHRASE_VARIABLE = "EQVISIT_PASSPHRASE"  # noqa: S105 - the variable's name
 DEMO_PASSPHRASE = "eqvisit demo only"  # noqa: S105 - published; the demo profile's synthetic data
@@ -52,6 +53,7 @@ class PassphraseNeeded(StorageError):
     """The profile's key comes from a passphrase and none was given."""
 
     def __init__(self, key_file: Path, *, new: bool = False) -> None:
+        self.new = new  # a new profile: the user chooses a passphrase (typed twice)
         if new:
             message = (
                 f"No OS keychain is available, so this new profile ({key_file.parent}) needs a "
@@ -152,6 +154,11 @@ class StoreKeys:
     def __init__(self, key_file: Path, store_file: Path) -> None:
         self.key_file = key_file
         self.store_file = store_file
+
+    @classmethod
+    def of(cls, paths: ProfilePaths) -> StoreKeys:
+        """The keys of the profile at ``paths``."""
+        return cls(paths.store_key_file, paths.store_file)
 
     def describe(self) -> KeyFile | None:
         return KeyFile.read(self.key_file)

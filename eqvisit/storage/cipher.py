@@ -12,21 +12,10 @@ from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from eqvisit.errors import StorageError
+from eqvisit.errors import WrongStoreKey
 
 KEY_BYTES = 32
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class WrongStoreKey(StorageError):
-    """The key (or the passphrase it came from) does not open this store."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(
-            f"The passphrase (or keychain key) does not unlock this profile's store ({path}); "
-            "check it and try again. Nothing was changed."
-        )
 
 
 def key_pragma(key: bytes) -> str:

@@ -8,7 +8,7 @@ BEGIN/COMMIT are the only ones, and DDL in migrations is transactional too.
 Every SQLite engine runs on SQLCipher's build of SQLite (``sqlcipher3``). The local store is
 encrypted: given a ``key``, each new connection is keyed first (raw key, no per-connection key
 derivation) and checked by reading ``sqlite_master``, so a wrong key fails at open with
-:class:`~eqvisit.storage.cipher.WrongStoreKey`. Without a key (the central store's SQLite file,
+:class:`~eqvisit.errors.WrongStoreKey`. Without a key (the central store's SQLite file,
 benchmarks' baselines) the file is plain SQLite.
 """
 

@@ -81,7 +81,7 @@ def quick_check(store_file: Path, *, key: bytes | None = None) -> list[str]:
 
     ``key`` opens an encrypted store (a store not yet encrypted is read plain). Opening the
     file also replays a ``-wal`` file left by the crash, as any open would. A wrong key is
-    :class:`~eqvisit.storage.cipher.WrongStoreKey`, not damage.
+    :class:`~eqvisit.errors.WrongStoreKey`, not damage.
     """
     plain = key is None or is_plain_sqlite(store_file)
     try:

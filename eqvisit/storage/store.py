@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from eqvisit.errors import StorageError
-from eqvisit.storage.cipher import WrongStoreKey, is_plain_sqlite
+from eqvisit.errors import StorageError, WrongStoreKey
+from eqvisit.storage.cipher import is_plain_sqlite
 from eqvisit.storage.encrypt_in_place import encrypt_plain_store, remove_plain_copies
 from eqvisit.storage.engine import create_store_engine
 from eqvisit.storage.migrate import upgrade_store

@@ -1,25 +1,26 @@
-"""Create the QApplication, run first-run if needed, show the main window, and shut down cleanly."""
+"""Create the QApplication, show the window shell, attach the profile once it is open, run,
+and shut down cleanly."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication
 
-from eqvisit.settings import Settings, save_settings
+from eqvisit.settings import Settings
 from eqvisit.ui.crash_reporting import CrashNotifier
-from eqvisit.ui.first_run import FirstRunDialog, FirstRunServices
 from eqvisit.ui.main_window import MainWindow
+from eqvisit.ui.startup import StartupChoices, StartupFlow
 from eqvisit.ui.worker import Worker, settle_heap
 
 if TYPE_CHECKING:
-    from eqvisit.app_services import Services
     from eqvisit.crash import CrashHandler
+    from eqvisit.opening import ProfileOpening
     from eqvisit.paths import ProfilePaths
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,16 @@ class AppOptions:
     """What the composition root learnt before Qt started, and how to run."""
 
     settings: Settings
-    demo_central_file: Path
-    first_run: bool = False
     notices: tuple[str, ...] = ()
     smoke_test: bool = False
     crash: CrashHandler | None = None
+    trace: Callable[[str], None] | None = None  # told each start-up milestone ("window", …)
 
 
-def run_app(services: Services, paths: ProfilePaths, argv: list[str], options: AppOptions) -> int:
+def run_app(
+    opening: ProfileOpening, paths: ProfilePaths, argv: list[str], options: AppOptions
+) -> int:
+    """Show the window shell at once, attach the profile when ``opening`` is done, and run."""
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("eqvisit")
@@ -49,22 +52,22 @@ def run_app(services: Services, paths: ProfilePaths, argv: list[str], options: A
     worker = Worker()
     window: MainWindow | None = None
     try:
-        settings = options.settings
-        if options.first_run and not options.smoke_test:
-            chosen = _first_run(services, worker, options)
-            if chosen is None:
-                return 0
-            if chosen and chosen != settings.server_url:
-                settings = settings.model_copy(update={"server_url": chosen})
-                save_settings(paths.settings_file, settings)
-        window = MainWindow(services, paths, worker, settings)
+        window = MainWindow(None, paths, worker, options.settings)
         window.show()
-        settle_heap()
-        if options.notices:
-            QTimer.singleShot(0, lambda: _show_notices(window, options.notices))
+        flow = StartupFlow(
+            window,
+            opening,
+            worker,
+            StartupChoices(paths, argv, options.notices, options.smoke_test, options.trace),
+        )
+        log.info("start-up: window shown")
+        if options.trace is not None:
+            options.trace("window")
+        window.ready.connect(settle_heap)
         if options.smoke_test:
-            return _smoke(app, window, worker)
-        return app.exec()
+            return _smoke(app, window, worker, flow)
+        code = app.exec()
+        return flow.exit_code if flow.exit_code is not None else code
     finally:
         # Finish queued writes before the store closes, and drop Qt objects while Python still
         # runs: PySide6 can crash if they are left for interpreter shutdown to tear down.
@@ -77,41 +80,15 @@ def run_app(services: Services, paths: ProfilePaths, argv: list[str], options: A
             notifier.uninstall()
 
 
-def _first_run(services: Services, worker: Worker, options: AppOptions) -> str | None:
-    """Run the first-run dialog; the signed-in server ("" for the demo), ``None`` if quit."""
-    dialog = FirstRunDialog(
-        FirstRunServices(services.demo, services.sync, options.demo_central_file),
-        worker,
-        options.settings.server_url,
-    )
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    server = dialog.server_url
-    dialog.deleteLater()
-    if not accepted:
-        return None
-    return server or ""
-
-
-def _show_notices(window: MainWindow, notices: tuple[str, ...]) -> None:
-    box = QMessageBox(
-        QMessageBox.Icon.Information,
-        "eqvisit",
-        "\n\n".join(notices),
-        QMessageBox.StandardButton.Ok,
-        window,
-    )
-    box.setObjectName("startupNotice")
-    window.startup_notice = box
-    box.open()
-
-
-def _smoke(app: QApplication, window: MainWindow, worker: Worker) -> int:
-    """Run the event loop until the window has settled and the worker is idle, then exit."""
+def _smoke(app: QApplication, window: MainWindow, worker: Worker, flow: StartupFlow) -> int:
+    """Run the event loop until the profile is attached, the window has settled and the worker
+    is idle, then exit (with the start-up's own status if it failed)."""
     started = time.monotonic()
     outcome = {"code": 1}
 
     def check() -> None:
-        if time.monotonic() - started < SMOKE_SETTLE_SECONDS or worker.pending:
+        waiting = not window.attached or worker.pending
+        if time.monotonic() - started < SMOKE_SETTLE_SECONDS or waiting:
             return
         outcome["code"] = 0 if window.isVisible() else 1
         log.info("smoke test: main window %s", "shown" if outcome["code"] == 0 else "missing")
@@ -123,4 +100,4 @@ def _smoke(app: QApplication, window: MainWindow, worker: Worker) -> int:
     timer.timeout.connect(check)
     timer.start()
     app.exec()
-    return outcome["code"]
+    return flow.exit_code if flow.exit_code is not None else outcome["code"]

@@ -1,6 +1,12 @@
 """The main window: navigation (Providers, Visits, Sync, Reports, Findings), pages, a status
 bar, menus, layout.
 
+The window is built in two steps so that it paints before the store is open (DESIGN §2: the
+UI never waits): the constructor builds the shell — navigation, a page saying the store is
+opening, the status bar, menus, the remembered layout and theme — and :meth:`MainWindow.attach`
+adds the pages once the profile's services are open (:mod:`eqvisit.opening`), then emits
+``ready`` when their first lists are on screen.
+
 The status bar shows sync state (offline / online, changes waiting, last sync, conflicts), a busy
 indicator while the worker runs, and the signed-in user and profile. The View menu switches the
 high-contrast theme and scales fonts, and File → Settings edits every setting; both save the
@@ -12,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,14 +34,10 @@ from PySide6.QtWidgets import (
 
 from eqvisit import __version__
 from eqvisit.settings import Settings, load_settings, save_settings
-from eqvisit.ui.capture.redaction_dialog import RedactionDialog
-from eqvisit.ui.findings.page import FindingsPage, FindingsServices
-from eqvisit.ui.idle_lock import IdleWatcher, LockScreen
+from eqvisit.ui.idle_lock import IdleWatcher
 from eqvisit.ui.messages import show_error
 from eqvisit.ui.providers_page import ProvidersPage
-from eqvisit.ui.report_page import ReportPage
 from eqvisit.ui.settings_dialog import SettingsDialog
-from eqvisit.ui.sync_page import SyncPage
 from eqvisit.ui.theme import (
     SCALE_STEP,
     Appearance,
@@ -44,7 +46,6 @@ from eqvisit.ui.theme import (
     settings_for,
     with_appearance,
 )
-from eqvisit.ui.visits_page import VisitServices, VisitsPage
 from eqvisit.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -54,15 +55,32 @@ if TYPE_CHECKING:
     from eqvisit.paths import ProfilePaths
     from eqvisit.services.dto import SyncStatus
     from eqvisit.services.redaction import RedactionItem
+    from eqvisit.ui.capture.redaction_dialog import RedactionDialog
+    from eqvisit.ui.findings.page import FindingsPage
+    from eqvisit.ui.idle_lock import LockScreen
+    from eqvisit.ui.report_page import ReportPage
+    from eqvisit.ui.sync_page import SyncPage
+    from eqvisit.ui.visits_page import VisitsPage
 
 STATUS_REFRESH_MS = 5_000
 SECTIONS = ("Providers", "Visits", "Sync", "Reports", "Findings")
+OPENING_TEXT = "Opening the local store…"
 
 
 class MainWindow(QMainWindow):
+    """The main window; ``services=None`` builds the shell only, and :meth:`attach` the rest."""
+
+    ready = Signal()  # attached, and the first lists are on screen (the worker went idle)
+
+    visits_page: VisitsPage
+    sync_page: SyncPage
+    report_page: ReportPage
+    findings_page: FindingsPage
+    lock_screen: LockScreen
+
     def __init__(
         self,
-        services: Services,
+        services: Services | None,
         paths: ProfilePaths,
         worker: Worker,
         settings: Settings | None = None,
@@ -70,7 +88,7 @@ class MainWindow(QMainWindow):
         idle_lock_ms: int | None = None,
     ) -> None:
         super().__init__()
-        self._services = services
+        self._services: Services | None = None
         self._paths = paths
         self.worker = worker
         self.settings = settings or load_settings(paths.settings_file).settings
@@ -90,54 +108,21 @@ class MainWindow(QMainWindow):
         self.navigation.addItems(list(SECTIONS))
         self.navigation.setMaximumWidth(180)
 
-        self.providers_page = ProvidersPage(services.providers, worker)
-        self.visits_page = VisitsPage(
-            VisitServices(
-                services.visits,
-                services.providers,
-                services.users,
-                services.templates,
-                services.briefing,
-                services.capture,
-                services.coverage,
-                services.sync,
-            ),
-            worker,
+        lock_after_ms = (
+            idle_lock_ms if idle_lock_ms is not None else self.settings.idle_lock_minutes * 60_000
         )
-        self.sync_page = SyncPage(
-            services.sync,
-            worker,
-            self.settings.sync_interval_minutes * 60_000,
-            conflicts=services.conflicts,
-        )
-        self.report_page = ReportPage(
-            services.reports, services.visits, services.exports, worker, services.briefing_report
-        )
-        self.findings_page = FindingsPage(
-            FindingsServices(
-                services.findings, services.findings_board, services.action_plan, services.visits
-            ),
-            worker,
-        )
-        self.sync_page.reviewed.connect(self.refresh_status)
-        self.sync_page.reviewed.connect(self.findings_page.load_board)
-        self.sync_page.state_changed.connect(self._show_sync_state)
-        self.sync_page.synced.connect(self._after_sync)
-        self.sync_page.progress.connect(self._show_progress)
-        self.sync_page.before_manual_sync = self._review_before_sync
         self.redaction_dialog: RedactionDialog | None = None
-        self.sync_page.wipe_required.connect(self._close_for_wipe)
-        self.providers_page.plan_visit.connect(self.plan_visit)
         self._sync_state = "Offline — not connected to a central store"
+        self.opening_page = QLabel(OPENING_TEXT)
+        self.opening_page.setObjectName("openingStore")
+        self.opening_page.setAccessibleName("Opening the local store")
+        self.opening_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening_page.setWordWrap(True)
+        self.providers_page = ProvidersPage(None, worker)
+        self.providers_page.plan_visit.connect(self.plan_visit)
         self.pages = QStackedWidget()
-        for page in (
-            self.providers_page,
-            self.visits_page,
-            self.sync_page,
-            self.report_page,
-            self.findings_page,
-        ):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.providers_page)
+        self.pages.addWidget(self.opening_page)
         self.navigation.currentRowChanged.connect(self._show_page)
 
         self.splitter = QSplitter()
@@ -147,23 +132,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([160, 1120])
-        self.lock_screen = LockScreen(
-            services.store_keys.check, worker, services.store_keys.lock_hint()
-        )
-        self.lock_screen.unlocked.connect(self.unlock)
         self.content = QStackedWidget()
         self.content.addWidget(self.splitter)
-        self.content.addWidget(self.lock_screen)
         self.setCentralWidget(self.content)
         self._hidden_while_locked: list[QWidget] = []
-        if idle_lock_ms is None:
-            idle_lock_ms = self.settings.idle_lock_minutes * 60_000
-        self.idle_watcher = IdleWatcher(idle_lock_ms, self)
+        self.idle_watcher = IdleWatcher(lock_after_ms, self)
         self.idle_watcher.idle.connect(self.lock)
-        app.installEventFilter(self.idle_watcher)
-        self.idle_watcher.start()
 
-        self.sync_label = QLabel()
+        self.sync_label = QLabel(OPENING_TEXT)
         self.sync_label.setObjectName("syncState")
         self.sync_label.setAccessibleName("Sync state")
         self.busy = QProgressBar()
@@ -172,7 +148,6 @@ class MainWindow(QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setTextVisible(False)
-        self.busy.hide()
         self.user_label = QLabel()
         self.user_label.setObjectName("signedInUser")
         self.user_label.setAccessibleName("Signed-in user and profile")
@@ -180,19 +155,80 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.user_label)
         worker.busy_changed.connect(self.busy.setVisible)
+        self._store_actions: list[QAction] = []
         self._build_menus()
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
-        self._status_timer.start()
         self._restore_layout()
-        self.providers_page.refresh()
+        if services is not None:
+            self.attach(services)
+
+    @property
+    def attached(self) -> bool:
+        return self._services is not None
+
+    def attach(self, services: Services) -> None:
+        """Add the pages on the opened profile's services, load their first lists, start syncing.
+
+        The page modules are imported here, not at the top: the shell must paint without them.
+        """
+        from eqvisit.ui.pages import build_pages
+
+        if self._services is not None:
+            raise RuntimeError("the window already has its services")
+        self._services = services
+        worker = self.worker
+        built = build_pages(services, worker, self.settings.sync_interval_minutes * 60_000)
+        self.visits_page = built.visits
+        self.sync_page, self.report_page = built.sync, built.report
+        self.findings_page, self.lock_screen = built.findings, built.lock_screen
+        self.sync_page.reviewed.connect(self.refresh_status)
+        self.sync_page.reviewed.connect(self.findings_page.load_board)
+        self.sync_page.state_changed.connect(self._show_sync_state)
+        self.sync_page.synced.connect(self._after_sync)
+        self.sync_page.progress.connect(self._show_progress)
+        self.sync_page.before_manual_sync = self._review_before_sync
+        self.sync_page.wipe_required.connect(self._close_for_wipe)
+        self.pages.removeWidget(self.opening_page)
+        self.opening_page.deleteLater()
+        for page in (
+            self.visits_page,
+            self.sync_page,
+            self.report_page,
+            self.findings_page,
+        ):
+            self.pages.addWidget(page)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.content.addWidget(self.lock_screen)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.installEventFilter(self.idle_watcher)
+        self.idle_watcher.start()
+        for action in self._store_actions:
+            action.setEnabled(True)
+        self._restore_splitters("visits")
+        self._show_page(self.navigation.currentRow())
+        worker.busy_changed.connect(self._first_lists_shown)
+        self._status_timer.start()
+        self.providers_page.attach(services.providers)
         self.visits_page.refresh()
         self.refresh_status()
         if services.sync.connection() is not None:
             self._sync_state = "Connecting…"
             QTimer.singleShot(0, self.sync_page.sync_now)
+
+    def _first_lists_shown(self, busy: bool) -> None:
+        if busy:
+            return
+        self.worker.busy_changed.disconnect(self._first_lists_shown)
+        self.ready.emit()
+
+    def _opened_services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the profile is still being opened")
+        return self._services
 
     # -- menus ------------------------------------------------------------------------------
 
@@ -201,20 +237,31 @@ class MainWindow(QMainWindow):
         text: str,
         slot: object,
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        *,
+        needs_store: bool = False,
     ) -> QAction:
+        """A window-wide action; ``needs_store``: disabled until :meth:`attach`."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         self.addAction(action)
+        if needs_store:
+            action.setEnabled(False)
+            self._store_actions.append(action)
         return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(
-            self._action("&New visit…", lambda: self.plan_visit(""), QKeySequence.StandardKey.New)
+            self._action(
+                "&New visit…",
+                lambda: self.plan_visit(""),
+                QKeySequence.StandardKey.New,
+                needs_store=True,
+            )
         )
-        file_menu.addAction(self._action("&Back up now", self.back_up_now))
+        file_menu.addAction(self._action("&Back up now", self.back_up_now, needs_store=True))
         file_menu.addAction(
             self._action("S&ettings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
         )
@@ -228,7 +275,9 @@ class MainWindow(QMainWindow):
                     f"Ctrl+{row + 1}",
                 )
             )
-        go_menu.addAction(self._action("Sync &now", self.sync_page.request_sync, "F5"))
+        go_menu.addAction(
+            self._action("Sync &now", lambda: self.sync_page.request_sync(), "F5", needs_store=True)
+        )
         view_menu = self.menuBar().addMenu("&View")
         self.contrast_action = self._action("&High contrast", self._toggle_contrast, "Ctrl+Shift+H")
         self.contrast_action.setCheckable(True)
@@ -246,6 +295,11 @@ class MainWindow(QMainWindow):
     # -- navigation -------------------------------------------------------------------------
 
     def _show_page(self, row: int) -> None:
+        if not self.attached:  # the shell: Providers takes typing, the rest wait for the store
+            self.pages.setCurrentWidget(self.providers_page if row == 0 else self.opening_page)
+            if row == 0:
+                self.providers_page.search_box.setFocus()
+            return
         self.pages.setCurrentIndex(row)
         if row == 0:
             self.providers_page.search_box.setFocus()
@@ -264,20 +318,22 @@ class MainWindow(QMainWindow):
     def _review_before_sync(self, go: Callable[[], None]) -> None:
         """Show the author's unsynced notes that look personal, then sync if they carry on."""
         self.worker.submit(
-            self._services.redaction.review, lambda items: self._ask_redaction(items, go)
+            self._opened_services().redaction.review, lambda items: self._ask_redaction(items, go)
         )
 
     def _ask_redaction(self, items: list[RedactionItem], go: Callable[[], None]) -> None:
         if not items:
             go()
             return
+        from eqvisit.ui.pages import RedactionDialog
+
         dialog = RedactionDialog(self, items, self._save_redacted)
         dialog.accepted.connect(go)
         self.redaction_dialog = dialog
         dialog.open()
 
     def _save_redacted(self, record_type: str, record_id: str, text: str) -> None:
-        capture = self._services.capture
+        capture = self._opened_services().capture
         if record_type == "responses":
             job: Callable[[], object] = lambda: capture.edit_note(record_id, text)  # noqa: E731
         else:
@@ -306,8 +362,9 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.theme.apply(appearance_of(settings))
         self.contrast_action.setChecked(self.theme.current.high_contrast)
-        self.sync_page.timer.setInterval(settings.sync_interval_minutes * 60_000)
         self.idle_watcher.timer.setInterval(settings.idle_lock_minutes * 60_000)
+        if self.attached:
+            self.sync_page.timer.setInterval(settings.sync_interval_minutes * 60_000)
         try:
             save_settings(self._paths.settings_file, settings)
         except OSError as exc:
@@ -324,7 +381,9 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> None:
         self.statusBar().showMessage("Backing up the local store…")
-        self.worker.submit(self._services.backups.backup_now, self._backed_up, self._backup_failed)
+        self.worker.submit(
+            self._opened_services().backups.backup_now, self._backed_up, self._backup_failed
+        )
 
     def _backed_up(self, path: object) -> None:
         self.statusBar().showMessage(f"Backup saved to {path}")
@@ -336,7 +395,7 @@ class MainWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        self.worker.submit(self._services.sync_status.status, self._show_status)
+        self.worker.submit(self._opened_services().sync_status.status, self._show_status)
 
     def _show_sync_state(self, text: str) -> None:
         self._sync_state = text
@@ -348,11 +407,11 @@ class MainWindow(QMainWindow):
     # -- idle lock --------------------------------------------------------------------------
 
     def is_locked(self) -> bool:
-        return self.content.currentWidget() is self.lock_screen
+        return self.attached and self.content.currentWidget() is self.lock_screen
 
     def lock(self) -> None:
         """Hide every piece of data (dialogs included) behind the lock screen."""
-        if self.is_locked():
+        if self.is_locked() or not self.attached:
             return
         self.idle_watcher.pause()
         app = QApplication.instance()
@@ -419,21 +478,25 @@ class MainWindow(QMainWindow):
     # -- layout -----------------------------------------------------------------------------
 
     def _splitters(self) -> dict[str, QSplitter]:
-        return {
-            "main": self.splitter,
-            "providers": self.providers_page.splitter,
-            "visits": self.visits_page.splitter,
-        }
+        """The splitters whose state is remembered (the pages' only once they exist)."""
+        shell = {"main": self.splitter, "providers": self.providers_page.splitter}
+        if not self.attached:
+            return shell
+        return {**shell, "visits": self.visits_page.splitter}
+
+    def _restore_splitters(self, *names: str) -> None:
+        settings = settings_for(self._paths.config_dir)
+        for name, splitter in self._splitters().items():
+            state = settings.value(f"splitters/{name}") if name in names else None
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
 
     def _restore_layout(self) -> None:
         settings = settings_for(self._paths.config_dir)
         geometry = settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        for name, splitter in self._splitters().items():
-            state = settings.value(f"splitters/{name}")
-            if isinstance(state, QByteArray):
-                splitter.restoreState(state)
+        self._restore_splitters("main", "providers")
         try:
             section = int(str(settings.value("section", 0)))
         except ValueError:

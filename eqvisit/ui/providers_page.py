@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from eqvisit.domain.enums import OrgStatus, ProviderKind
-from eqvisit.services.providers import ProviderFilter
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.ui.intelligence_html import (
     cqc_section,
     flags_section,
@@ -54,11 +54,15 @@ def labelled(text: str, widget: QWidget, name: str) -> QLabel:
 
 
 class ProvidersPage(QWidget):
-    """Emits ``plan_visit(provider_id)`` when the user asks to plan a visit to the provider."""
+    """Emits ``plan_visit(provider_id)`` when the user asks to plan a visit to the provider.
+
+    Built with ``providers=None`` it is part of the window shell at start-up: the search box takes
+    typing at once, and the search runs when :meth:`attach` brings the opened service.
+    """
 
     plan_visit = Signal(str)
 
-    def __init__(self, providers: ProviderService, worker: Worker) -> None:
+    def __init__(self, providers: ProviderService | None, worker: Worker) -> None:
         super().__init__()
         self._providers = providers
         self._worker = worker
@@ -172,8 +176,15 @@ class ProvidersPage(QWidget):
         self.search_box.textChanged.connect(lambda _text: self._debounce.start())
         self.search_box.returnPressed.connect(self._focus_results)
 
+    def attach(self, providers: ProviderService) -> None:
+        """Use the opened profile's provider service, and run what was typed meanwhile."""
+        self._providers = providers
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload the filter choices and the results (after a sync brought new data)."""
+        if self._providers is None:
+            return
         self._worker.submit(self._providers.filter_choices, self._show_choices)
         self.run_search()
 
@@ -194,8 +205,12 @@ class ProvidersPage(QWidget):
         generation = self._generation
         query = self.search_box.text()
         narrowed = self.current_filter()
+        providers = self._providers
+        if providers is None:
+            self.result_label.setText("Opening the local store… the search runs when it is open.")
+            return
         self._worker.submit(
-            lambda: self._providers.search(query, narrowed),
+            lambda: providers.search(query, narrowed),
             lambda rows: self._show_results(generation, rows),
             lambda error: self.result_label.setText(f"Search failed: {describe(error)}"),
         )
@@ -238,10 +253,11 @@ class ProvidersPage(QWidget):
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row: ProviderRow | None = current.data(ROW_ROLE) if current.isValid() else None
-        if row is None:
+        providers = self._providers
+        if row is None or providers is None:
             return
         self._worker.submit(
-            lambda: self._providers.profile(row.id),
+            lambda: providers.profile(row.id),
             self._show_profile,
             lambda error: self.profile.setHtml(f"<p>{escape(describe(error))}</p>"),
         )

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from eqvisit.ui.gc_guard import keep_collection_on_ui_thread
+
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
@@ -38,6 +40,7 @@ class Worker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        keep_collection_on_ui_thread()  # a cycle must never be freed on the worker's thread
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._pending = 0
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)

@@ -13,7 +13,7 @@ from eqvisit.domain.enums import (
     OrgStatus,
     VisitType,
 )
-from eqvisit.services.providers import ProviderFilter
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.services.visits import VisitDraft
 from tests.services.test_briefing import _add_action
 

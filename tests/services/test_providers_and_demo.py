@@ -7,9 +7,9 @@ import pytest
 from eqvisit.app_services import Services
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, OrgStatus, ProviderKind
 from eqvisit.domain.ods import read_ods_lines
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.errors import ImportFileError
 from eqvisit.storage.repositories import providers
-from eqvisit.storage.repositories.providers import ProviderFilter
 from eqvisit.sync.server.demo import SYNTHETIC_NOTE
 from tests.conftest import ETR_FILE
 

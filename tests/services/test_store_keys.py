@@ -12,11 +12,11 @@ from keyring.errors import PasswordDeleteError
 from sqlalchemy import text
 
 from eqvisit.app_services import open_services, store_keys
-from eqvisit.errors import StorageError
+from eqvisit.errors import StorageError, WrongStoreKey
 from eqvisit.paths import ProfilePaths
 from eqvisit.services.credentials import KEYCHAIN_SERVICE
 from eqvisit.services.store_keys import KdfParams, PassphraseNeeded, Unlock
-from eqvisit.storage.cipher import WrongStoreKey, is_plain_sqlite
+from eqvisit.storage.cipher import is_plain_sqlite
 from eqvisit.storage.store import open_store
 from tests.conftest import TEST_PASSPHRASE, TEST_UNLOCK
 

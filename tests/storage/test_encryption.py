@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from eqvisit.errors import WrongStoreKey
 from eqvisit.storage.backup import backup_sqlite
-from eqvisit.storage.cipher import WrongStoreKey, is_plain_sqlite
+from eqvisit.storage.cipher import is_plain_sqlite
 from eqvisit.storage.encrypt_in_place import encrypt_plain_store
 from eqvisit.storage.store import open_store
 from eqvisit.storage.unit_of_work import Store

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -27,7 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from eqvisit.domain.enums import NtsFlag, OrgStatus, ProviderKind
+from eqvisit.domain.enums import NtsFlag
+from eqvisit.domain.provider_filter import ProviderFilter
 from eqvisit.storage.models import IntelligenceItem, Provider
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -65,17 +65,6 @@ def fts_query(user_text: str) -> str | None:
     if not tokens:
         return None
     return " ".join(f'"{token}"*' for token in tokens)
-
-
-@dataclass(frozen=True)
-class ProviderFilter:
-    """What the provider list is narrowed to, besides the words typed (empty means any)."""
-
-    kinds: Sequence[ProviderKind] = ()
-    region_code: str | None = None
-    icb_code: str | None = None
-    status: OrgStatus | None = None
-    red_flags_only: bool = False
 
 
 SEARCH_COLUMNS = (
