@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from eqvisit.errors import StoreDamaged, UnsafeLocation, WrongStoreKey
 from eqvisit.settings import save_settings
@@ -171,5 +171,8 @@ class StartupFlow(QObject):
         box.open()
 
     def _quit(self, code: int) -> None:
+        """End the app with ``code``: closing its only window ends the event loop, and the
+        caller returns :attr:`exit_code` (``QApplication.exit`` would also stop every later event
+        loop of this thread, dialogs' included)."""
         self.exit_code = code
-        QApplication.exit(code)
+        self._window.close()

@@ -50,17 +50,23 @@ def start(
     return flow, said
 
 
-def when_modal(kind: type[QWidget], act: Callable[[QWidget], None]) -> None:
-    """Act on the next modal dialog of ``kind`` once it is up (the flow runs it with exec())."""
+def when_modal(kind: type[QWidget], act: Callable[[QWidget], None]) -> QTimer:
+    """Act on the next modal dialog of ``kind`` once it is up (the flow runs it with exec()).
+
+    Keep the returned timer referenced until then.
+    """
+    timer = QTimer()
+    timer.setInterval(20)
 
     def poll() -> None:
         widget = QApplication.activeModalWidget()
         if isinstance(widget, kind):
+            timer.stop()
             act(widget)
-        else:
-            QTimer.singleShot(20, poll)
 
-    QTimer.singleShot(0, poll)
+    timer.timeout.connect(poll)
+    timer.start()
+    return timer
 
 
 def type_passphrase(text: str, seen_errors: list[str]) -> Callable[[QWidget], None]:
@@ -133,17 +139,18 @@ def test_a_passphrase_profile_asks_again_after_a_wrong_one_then_opens(  # type: 
     opening = ProfileOpening(demo_profile)
     opening.start()
     errors: list[str] = []
-    when_modal(PassphraseDialog, type_passphrase("not the passphrase", errors))
+    first = when_modal(PassphraseDialog, type_passphrase("not the passphrase", errors))
     try:
         flow, _said = start(window, opening, worker)
         qtbot.waitUntil(lambda: len(errors) == 1, timeout=30_000)
-        when_modal(PassphraseDialog, type_passphrase(TEST_PASSPHRASE, errors))
+        second = when_modal(PassphraseDialog, type_passphrase(TEST_PASSPHRASE, errors))
         with qtbot.waitSignal(window.ready, timeout=30_000):
             pass
     finally:
         window.close()
         worker.shutdown()
         opening.close()
+    assert not first.isActive() and not second.isActive()
     assert errors[0] == "", "the first ask has no error"
     assert "passphrase" in errors[1].lower(), errors[1]
     assert window.attached
@@ -164,13 +171,14 @@ def test_a_profile_in_a_cloud_folder_is_refused_and_the_app_quits_3(  # type: ig
         said.append(widget.text())
         widget.done(0)
 
-    when_modal(QMessageBox, close)
+    refusal = when_modal(QMessageBox, close)
     try:
         flow, _ = start(window, opening, worker)
         qtbot.waitUntil(lambda: flow.exit_code is not None, timeout=30_000)
     finally:
         window.close()
         opening.close()
+    assert not refusal.isActive()
     assert flow.exit_code == REFUSED
     assert "OneDrive - NHS" in said[0]
     assert not window.attached
@@ -217,3 +225,48 @@ def test_the_window_shell_imports_no_sqlalchemy_and_no_services() -> None:
     )
 
     assert found.stdout.strip() == "[]", found.stdout
+
+
+def test_an_empty_profile_offers_the_first_run_and_closing_it_quits(  # type: ignore[no-untyped-def]
+    qtbot, profile: ProfilePaths, worker: Worker
+) -> None:
+    from eqvisit.ui.first_run import FirstRunDialog
+
+    window = shell(qtbot, profile, worker)
+    opening = ProfileOpening(profile)
+    opening.start()
+    offered: list[QWidget] = []
+
+    def close(widget: QWidget) -> None:
+        offered.append(widget)
+        assert isinstance(widget, FirstRunDialog)
+        widget.reject()
+
+    first_run = when_modal(FirstRunDialog, close)
+    try:
+        flow, said = start(window, opening, worker)
+        qtbot.waitUntil(lambda: flow.exit_code is not None, timeout=30_000)
+    finally:
+        window.close()
+        opening.close()
+    assert not first_run.isActive()
+    assert offered, "the first-run choice was offered over the window"
+    assert flow.exit_code == 0
+    assert said == ["opened"]
+    assert not window.attached
+
+
+def test_a_smoke_test_that_cannot_open_says_why_on_stderr_and_exits_3(tmp_path: Path) -> None:
+    folder = tmp_path / "OneDrive - NHS" / "eqvisit"
+    started = subprocess.run(
+        [sys.executable, "-m", "eqvisit", "gui", "--smoke-test", "--profile", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+    assert started.returncode == REFUSED
+    assert "cloud-synced folder 'OneDrive - NHS'" in started.stderr
+    assert not (folder / "data" / "eqvisit.sqlite3").exists()
