@@ -50,6 +50,19 @@ def start(
     return flow, said
 
 
+def run_until_it_ends(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, opening: ProfileOpening, worker: Worker
+) -> tuple[StartupFlow, list[str]]:
+    """Run the start-up until it ends the app (its exit code set); the milestones it passed."""
+    try:
+        flow, said = start(window, opening, worker)
+        qtbot.waitUntil(lambda: flow.exit_code is not None, timeout=30_000)
+    finally:
+        window.close()
+        opening.close()
+    return flow, said
+
+
 def when_modal(kind: type[QWidget], act: Callable[[QWidget], None]) -> QTimer:
     """Act on the next modal dialog of ``kind`` once it is up (the flow runs it with exec()).
 
@@ -172,12 +185,7 @@ def test_a_profile_in_a_cloud_folder_is_refused_and_the_app_quits_3(  # type: ig
         widget.done(0)
 
     refusal = when_modal(QMessageBox, close)
-    try:
-        flow, _ = start(window, opening, worker)
-        qtbot.waitUntil(lambda: flow.exit_code is not None, timeout=30_000)
-    finally:
-        window.close()
-        opening.close()
+    flow, _ = run_until_it_ends(qtbot, window, opening, worker)
     assert not refusal.isActive()
     assert flow.exit_code == REFUSED
     assert "OneDrive - NHS" in said[0]
@@ -243,12 +251,7 @@ def test_an_empty_profile_offers_the_first_run_and_closing_it_quits(  # type: ig
         widget.reject()
 
     first_run = when_modal(FirstRunDialog, close)
-    try:
-        flow, said = start(window, opening, worker)
-        qtbot.waitUntil(lambda: flow.exit_code is not None, timeout=30_000)
-    finally:
-        window.close()
-        opening.close()
+    flow, said = run_until_it_ends(qtbot, window, opening, worker)
     assert not first_run.isActive()
     assert offered, "the first-run choice was offered over the window"
     assert flow.exit_code == 0
