@@ -42,7 +42,7 @@ def run_gui(
             f"Your settings could not be used ({loaded.problem}); eqvisit uses the "
             f"defaults until you save settings again.{kept}"
         )
-    opening = ProfileOpening(paths, warm_modules=PAGE_MODULES)
+    opening = ProfileOpening(paths, warm_modules=PAGE_MODULES, wait_for_window=True)
     opening.start()
     try:
         from eqvisit.ui.app import AppOptions, run_app  # Qt is imported only now

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WINDOW_WAIT_SECONDS = 2.0  # the longest the opening holds back for the window to paint
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -50,9 +52,21 @@ class ProfileOpening:
     what it opened.
     """
 
-    def __init__(self, paths: ProfilePaths, *, warm_modules: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        paths: ProfilePaths,
+        *,
+        warm_modules: tuple[str, ...] = (),
+        wait_for_window: bool = False,
+    ) -> None:
+        """``wait_for_window``: derive the key at once, but hold the imports and the store until
+        :meth:`window_shown` (or :data:`WINDOW_WAIT_SECONDS`): the thread would otherwise take
+        the GIL from the main thread while it builds and paints the window."""
         self.paths = paths
         self._warm_modules = warm_modules
+        self._window_up = threading.Event()
+        if not wait_for_window:
+            self._window_up.set()
         self._thread: threading.Thread | None = None
         self.future: Future[Opened] = Future()
         self.passphrase: str | None = None
@@ -66,6 +80,10 @@ class ProfileOpening:
     def restore_then_open(self, backup: Path) -> Future[Opened]:
         """Put ``backup`` in place of the damaged store (the damaged file is kept), then open."""
         return self._run(lambda: self._restore(backup))
+
+    def window_shown(self) -> None:
+        """The window is on screen: the opening may take the GIL for its imports now."""
+        self._window_up.set()
 
     @property
     def opened(self) -> Opened | None:
@@ -127,6 +145,7 @@ class ProfileOpening:
 
     def _open(self, key: bytes | None = None) -> Opened:
         key = key if key is not None else self._key()
+        self._window_up.wait(WINDOW_WAIT_SECONDS)
         from eqvisit.app_services import open_services
 
         services = open_services(self.paths, key=key)

@@ -54,6 +54,8 @@ def run_app(
     try:
         window = MainWindow(None, paths, worker, options.settings)
         window.show()
+        app.processEvents()  # laid out and painted: the opening may take the GIL now
+        opening.window_shown()
         flow = StartupFlow(
             window,
             opening,
