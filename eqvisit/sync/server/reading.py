@@ -187,14 +187,32 @@ def _readable_filter(
 def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
     """A digest over the winning stamp of every field of every record the actor may read."""
     role = _reading_role(session, actor, scope)
-    records = session.scalars(select(ServerRecord).where(ServerRecord.scope == scope)).all()
-    readable = _readable_filter(session, actor, role, records)
-    lines = [
-        (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
-        for record in records
-        if readable(record)
-        for name, entry in record.state.items()
-    ]
+    types = session.scalars(
+        select(ServerRecord.record_type).where(ServerRecord.scope == scope).distinct()
+    ).all()
+    lines: list[tuple[str, str, str, str, str]]
+    if all(grant(role, t, Action.READ) is Grant.ALL for t in types):
+        # Plain rows, no ORM objects: a visit of a few thousand responses built ~100 ms of
+        # instances (and the garbage collections they set off) for a receipt of ~20 ms.
+        states = session.execute(
+            select(ServerRecord.record_type, ServerRecord.record_id, ServerRecord.state).where(
+                ServerRecord.scope == scope
+            )
+        )
+        lines = [
+            (record_type, record_id, name, entry["hlc"], entry["device_id"])
+            for record_type, record_id, state in states
+            for name, entry in state.items()
+        ]
+    else:
+        records = session.scalars(select(ServerRecord).where(ServerRecord.scope == scope)).all()
+        readable = _readable_filter(session, actor, role, records)
+        lines = [
+            (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
+            for record in records
+            if readable(record)
+            for name, entry in record.state.items()
+        ]
     return Receipt(
         scope=scope, digest=digest_lines(lines), records=len({(r[0], r[1]) for r in lines})
     )
@@ -202,8 +220,5 @@ def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
 
 def digest_lines(lines: Iterable[tuple[str, str, str, str, str]]) -> str:
     """SHA-256 over sorted ``type|id|field|hlc|device`` lines; the laptop computes the same."""
-    digest = hashlib.sha256()
-    for line in sorted(lines):
-        digest.update("|".join(line).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
+    text = "".join([f"{t}|{i}|{f}|{h}|{d}\n" for t, i, f, h, d in sorted(lines)])
+    return hashlib.sha256(text.encode()).hexdigest()
