@@ -3,14 +3,15 @@ number), pull pages written straight from the change log, and per-visit receipts
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Text, func, select
+from sqlalchemy import ColumnElement, Text, func, literal, select
 from sqlalchemy import cast as cast_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from eqvisit.domain.enums import UserRole
 from eqvisit.sync.permissions import Action, Grant, grant
@@ -96,22 +97,19 @@ def pull(
     """Changes of ``scope`` above ``after`` that the actor may read, oldest first, one page, as
     the JSON of a :class:`~eqvisit.sync.protocol.PullPage`.
 
-    The page is written straight from the log: ``fields`` and ``base`` are copied as the JSON
-    text they are stored as, never parsed and written again (they were validated when pushed).
+    The page is written straight from the log by the database: each change's JSON object is
+    put together in SQL (:func:`_change_json`), with ``fields`` and ``base`` copied as the JSON
+    text they are stored as, never parsed and written again (they were validated when pushed),
+    and Python only joins the objects. Building a dict per change and serialising it took
+    most of the central store's time in a big pull.
     """
     role = _reading_role(session, actor, scope)
     rows = session.execute(
         select(
             ChangeLogEntry.seq,
-            ChangeLogEntry.change_id,
             ChangeLogEntry.record_type,
             ChangeLogEntry.record_id,
-            ChangeLogEntry.scope,
-            cast_(ChangeLogEntry.fields, Text).label("fields"),
-            cast_(ChangeLogEntry.base, Text).label("base"),
-            ChangeLogEntry.hlc,
-            ChangeLogEntry.author_id,
-            ChangeLogEntry.device_id,
+            _change_json(session.get_bind().dialect.name),
         )
         .where(ChangeLogEntry.scope == scope, ChangeLogEntry.seq > after)
         .order_by(ChangeLogEntry.seq)
@@ -120,42 +118,46 @@ def pull(
     more = len(rows) > limit
     rows = rows[:limit]
     readable = _readable_filter(session, actor, role, rows)
-    changes = [
+    changes = ",".join([row[3] for row in rows if readable(row)])
+    head = orjson.dumps({"scope": scope})[:-1]
+    tail = orjson.dumps(
         {
-            "change_id": change_id,
-            "record_type": record_type,
-            "record_id": record_id,
-            "scope": row_scope,
-            "fields": orjson.Fragment(fields),
-            "base": orjson.Fragment(base),
-            "hlc": hlc,
-            "author_id": author_id,
-            "device_id": device_id,
-            "server_seq": seq,
+            "cursor": rows[-1].seq if rows else after,
+            "more": more,
+            "server_hlc": str(clock.now()),
         }
-        for row in rows
-        if readable(row)
-        for (
-            seq,
-            change_id,
-            record_type,
-            record_id,
-            row_scope,
-            fields,
-            base,
-            hlc,
-            author_id,
-            device_id,
-        ) in (row,)
+    )[1:]
+    return b"".join((head, b',"changes":[', changes.encode(), b"],", tail))
+
+
+@functools.cache
+def _change_json(dialect: str) -> ColumnElement[str]:
+    """One change-log row as the JSON object of a pulled change, built by the database: keys as
+    constants, text values quoted by the database's JSON quoting, ``fields`` and ``base`` as
+    their stored JSON text."""
+
+    def quoted(value: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[str]:
+        if dialect == "sqlite":
+            return func.json_quote(value)  # NULL becomes null
+        return func.coalesce(cast_(func.to_json(value), Text), "null")
+
+    log = ChangeLogEntry
+    members: list[tuple[str, ColumnElement[Any]]] = [
+        ("change_id", quoted(log.change_id)),
+        ("record_type", quoted(log.record_type)),
+        ("record_id", quoted(log.record_id)),
+        ("scope", quoted(log.scope)),
+        ("fields", cast_(log.fields, Text)),
+        ("base", cast_(log.base, Text)),
+        ("hlc", quoted(log.hlc)),
+        ("author_id", quoted(log.author_id)),
+        ("device_id", quoted(log.device_id)),
+        ("server_seq", cast_(log.seq, Text)),
     ]
-    page = {
-        "scope": scope,
-        "changes": changes,
-        "cursor": rows[-1].seq if rows else after,
-        "more": more,
-        "server_hlc": str(clock.now()),
-    }
-    return orjson.dumps(page)
+    text: ColumnElement[str] = literal("{", Text)
+    for index, (key, value) in enumerate(members):
+        text = text + literal(("," if index else "") + f'"{key}":', Text) + value
+    return (text + literal("}", Text)).label("change")
 
 
 class _Keyed(Protocol):
