@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypedDict, TypeVar, cast
 
-from sqlalchemy import Date, Table, delete, func, select
+from sqlalchemy import Date, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -137,25 +137,53 @@ def record_results(session: Session, results: Iterable[PushOutcome]) -> None:
     """Mark outbox rows accepted (with the server's sequence) or rejected (keeping the reason).
 
     When the server restamped a change (our clock was far ahead), our field stamps take the
-    server's stamp too, so this laptop and the server agree on every field's version.
+    server's stamp too, so this laptop and the server agree on every field's version. Plain
+    answers (all but those) are written by one executemany ``UPDATE`` per status, without
+    loading the outbox rows as objects.
     """
     answered = list(results)
-    outbox = _outbox_by_change_id(session, [result.change_id for result in answered])
-    for result in answered:
+    special = [r for r in answered if r.status == "accepted" and (r.restamped_hlc or r.rewritten)]
+    outbox = _outbox_by_change_id(session, [result.change_id for result in special])
+    for result in special:
         change = outbox.get(result.change_id)
         if change is None:
             continue
-        if result.status == "accepted":
-            change.state = OutboxState.ACCEPTED
-            change.server_seq = result.server_seq
-            change.reject_reason = None
-            if result.restamped_hlc is not None:
-                _restamp(session, change, result.restamped_hlc)
-            if result.rewritten:
-                _take_server_values(session, change, result.rewritten)
-        else:
-            change.state = OutboxState.REJECTED
-            change.reject_reason = result.reason
+        change.state = OutboxState.ACCEPTED
+        change.server_seq = result.server_seq
+        change.reject_reason = None
+        if result.restamped_hlc is not None:
+            _restamp(session, change, result.restamped_hlc)
+        if result.rewritten:
+            _take_server_values(session, change, result.rewritten)
+    session.flush()
+    table = cast(Table, OutboxChange.__table__)
+    by_id = table.c.change_id == bindparam("answered_id")
+    accepted = [
+        {"answered_id": r.change_id, "answered_seq": r.server_seq}
+        for r in answered
+        if r.status == "accepted" and not (r.restamped_hlc or r.rewritten)
+    ]
+    if accepted:
+        session.execute(
+            update(table)
+            .where(by_id)
+            .values(
+                state=OutboxState.ACCEPTED, server_seq=bindparam("answered_seq"), reject_reason=None
+            ),
+            accepted,
+        )
+    rejected = [
+        {"answered_id": r.change_id, "answered_reason": r.reason}
+        for r in answered
+        if r.status != "accepted"
+    ]
+    if rejected:
+        session.execute(
+            update(table)
+            .where(by_id)
+            .values(state=OutboxState.REJECTED, reject_reason=bindparam("answered_reason")),
+            rejected,
+        )
 
 
 def _outbox_by_change_id(session: Session, change_ids: Sequence[str]) -> dict[str, OutboxChange]:
