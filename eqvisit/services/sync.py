@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,13 +31,7 @@ from eqvisit.storage.models import OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox
 from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.sync.client import DeviceRevoked, SyncClient
-from eqvisit.sync.protocol import (
-    DEFAULT_PULL_PAGE,
-    MAX_PULL_PAGE,
-    MAX_PUSH_BATCH,
-    Change,
-    Receipt,
-)
+from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Change
 from eqvisit.sync.transport import InProcessTransport
 
 if TYPE_CHECKING:
@@ -244,22 +238,18 @@ class SyncService:
             cursors = sync_state.cursors(uow.session)
         pulled = applied = 0
         # Only scopes with something past our cursor: a lead holds hundreds of provider scopes.
-        wanted = [s for s in ordered if s not in retired and heads[s] > cursors.get(s, 0)]
+        wanted = (s for s in ordered if s not in retired and heads[s] > cursors.get(s, 0))
+        for scope in wanted:
+            got, changed = self._pull_scope(client, scope, say)
+            pulled += got
+            applied += changed
+        purged = self._purge(set(scopes) | retired)
+        downloads = TransferSummary()
+        if self._attachments is not None:
+            downloads = self._attachments.download_missing(client)
+            self._attachments.prune_orphans()
         visits = [s for s in ordered if s.startswith("visit:") and s not in retired]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-receipt") as asker:
-            # A visit the pull will move past its cursor is asked for its receipt now (after our
-            # push): the central store works it out while we pull, instead of after.
-            asked = {s: asker.submit(client.receipt, s) for s in visits if s in set(wanted)}
-            for scope in wanted:
-                got, changed = self._pull_scope(client, scope, say)
-                pulled += got
-                applied += changed
-            purged = self._purge(set(scopes) | retired)
-            downloads = TransferSummary()
-            if self._attachments is not None:
-                downloads = self._attachments.download_missing(client)
-                self._attachments.prune_orphans()
-            receipts = self._receipts(client, visits, asker, asked)
+        receipts = self._receipts(client, visits)
         newly_retired = self._retire_closed(receipts)
         return SyncReport(
             sent.pushed,
@@ -406,30 +396,24 @@ class SyncService:
                 self._attachments.prune_orphans()
         return tuple(done)
 
-    def _receipts(
-        self,
-        client: SyncClient,
-        scopes: list[str],
-        asker: ThreadPoolExecutor,
-        asked: dict[str, Future[Receipt]],
-    ) -> tuple[ScopeReceipt, ...]:
+    def _receipts(self, client: SyncClient, scopes: list[str]) -> tuple[ScopeReceipt, ...]:
         """Compare each visit's digest with the server's; a scope whose receipt matched at the
         cursor it is still at, with nothing unsent, is known to match without asking again
-        (every change on the server moves the scope's head, and we pull up to the head).
-        ``asked`` holds receipts already asked for during the pull."""
+        (every change on the server moves the scope's head, and we pull up to the head)."""
         receipts: list[ScopeReceipt] = []
-        for scope in scopes:
-            with self._context.store.unit_of_work() as uow:
-                unsent = sync_state.pending_in_scope(uow.session, scope)
-                at = sync_state.cursor(uow.session, scope)
-                if unsent == 0 and self._matched.get(scope) == at:
-                    self._checked[scope] = (True, datetime.now(UTC))
-                    receipts.append(ScopeReceipt(scope, True, 0))
-                    continue
-                # The server works out its digest while we work out ours.
-                server = asked.get(scope) or asker.submit(client.receipt, scope)
-                local = sync_state.digest(uow.session, scope)
-            receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-receipt") as asker:
+            for scope in scopes:
+                with self._context.store.unit_of_work() as uow:
+                    unsent = sync_state.pending_in_scope(uow.session, scope)
+                    at = sync_state.cursor(uow.session, scope)
+                    if unsent == 0 and self._matched.get(scope) == at:
+                        self._checked[scope] = (True, datetime.now(UTC))
+                        receipts.append(ScopeReceipt(scope, True, 0))
+                        continue
+                    # The server works out its digest while we work out ours.
+                    server = asker.submit(client.receipt, scope)
+                    local = sync_state.digest(uow.session, scope)
+                receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)
 
     def visit_receipt(self, visit_id: str) -> VisitReceipt:
