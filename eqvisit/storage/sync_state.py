@@ -482,7 +482,7 @@ def _version_plan(dialect: Dialect) -> _VersionRows:
     if any(plan.processors) or not plan.complete:
         raise RuntimeError("field_versions gained a column type that needs converting")
     position = {name: VERSION_COLUMNS.index(name) for name in plan.order}
-    order = tuple(position[name] for name in plan.order)
+    reorder = operator.itemgetter(*(position[name] for name in plan.order))
 
     def build(change: IncomingChange, field: str) -> tuple[Any, ...]:
         values = (
@@ -494,7 +494,7 @@ def _version_plan(dialect: Dialect) -> _VersionRows:
             change["author_id"],
             change["scope"],
         )
-        return tuple(values[index] for index in order)
+        return values if plan.order == VERSION_COLUMNS else reorder(values)
 
     return _VersionRows(plan, build)
 
