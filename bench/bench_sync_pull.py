@@ -8,10 +8,11 @@ child process on 127.0.0.1. A fresh laptop profile signs in as the lead, and one
 ``SyncService.sync_once()`` pulls every scope over HTTP (pages of 5,000, gzip, the next page
 fetched while one is applied) and applies it.
 
-The baseline, in the same run, is raw ``sqlite3.executemany`` of the same rows into a fresh laptop
-store (same schema and pragmas: WAL, synchronous=FULL) in one transaction: the intelligence_items
-rows and their ``*`` field_versions rows, i.e. the floor of what the pull has to write, with only
-the conversions SQLite needs (JSON text). ``--breakdown`` also times fetching every page of the
+The baseline, in the same run, is raw ``executemany`` (SQLCipher's ``sqlite3`` module) of the same
+rows into a fresh laptop store (same schema, pragmas and encryption: WAL, synchronous=FULL, a raw
+SQLCipher key, as a laptop profile's store) in one transaction: the intelligence_items rows and
+their ``*`` field_versions rows, i.e. the floor of what the pull has to write, with only the
+conversions SQLite needs (JSON text). ``--breakdown`` also times fetching every page of the
 scope over HTTP without applying it (server, wire and the client's parsing), which splits the
 end-to-end time between the central store and the laptop. Target: end to end ≥ 100,000 rows/s.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,6 +43,7 @@ from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService, http_client
 from eqvisit.storage import models as m
+from eqvisit.storage.cipher import KEY_BYTES, connect
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.storage.store import open_store
 from eqvisit.sync.client import SyncClient
@@ -188,9 +189,10 @@ def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
 
 
 def time_raw(folder: Path, seeded: Seeded) -> float:
-    """Raw executemany of the same rows into a fresh laptop store, one transaction."""
+    """Raw executemany of the same rows into a fresh, encrypted laptop store, one transaction."""
     path = folder / "raw.sqlite3"
-    store = open_store(path, key=None)
+    key = os.urandom(KEY_BYTES)  # encrypted like the laptop profile the pull writes into
+    store = open_store(path, key=key)
     with store.unit_of_work() as uow:
         uow.session.add(
             m.Provider(
@@ -199,7 +201,7 @@ def time_raw(folder: Path, seeded: Seeded) -> float:
         )
         uow.commit()
     store.close()
-    connection = sqlite3.connect(path, isolation_level=None)
+    connection = connect(path, key)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
@@ -268,7 +270,7 @@ def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None
     print(f"  central store {label}; laptop SQLite (WAL, synchronous=FULL)")
     print(f"  {os.cpu_count()} CPUs; load average at the start {load:.2f}")
     print(f"  seeding the central store (untimed): {seeded.seconds:.1f} s")
-    print(f"  raw sqlite3.executemany      : {raw_seconds:7.2f} s  {raw_rate:12,.0f} rows/s")
+    print(f"  raw executemany (encrypted)  : {raw_seconds:7.2f} s  {raw_rate:12,.0f} rows/s")
     if fetch is not None:
         fetch_seconds, fetched = fetch
         print(

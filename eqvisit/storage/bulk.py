@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
@@ -36,6 +37,50 @@ def _prepared(
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
     )
     return str(compiled), order, processors
+
+
+@dataclass(frozen=True)
+class InsertPlan:
+    """A compiled insert of ``order``'s columns, for rows built by the caller as sequences in
+    that order with each value already through its ``processors`` entry (where not None).
+
+    ``complete`` is False when the table has Python-side defaults for columns the rows leave
+    out: such rows must go through :func:`insert_rows`, which lets SQLAlchemy fill them in.
+    """
+
+    table: Table
+    sql: str
+    order: tuple[str, ...]
+    processors: tuple[Processor, ...]
+    complete: bool
+
+
+@functools.cache
+def plan_insert(table: Table, names: tuple[str, ...], dialect: Dialect) -> InsertPlan:
+    """How rows naming ``names`` are inserted into ``table`` on ``dialect`` (cached)."""
+    sql, order, processors = _prepared(table, names, dialect)
+    complete = (
+        len(order) == len(names)
+        and not _python_defaults(table, names)
+        and (dialect.positional or dialect.driver == "psycopg")
+    )
+    return InsertPlan(table, sql, order, processors, complete)
+
+
+def insert_values(session: Session, plan: InsertPlan, values: Sequence[Sequence[Any]]) -> None:
+    """Insert rows already built for ``plan`` (see :class:`InsertPlan`) in the session's
+    transaction: what :func:`insert_rows` does after its per-row work, for callers that build
+    each row's values in one pass of their own."""
+    if not values:
+        return
+    if not plan.complete:
+        raise ValueError("this insert leaves columns to Python defaults: use insert_rows")
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.driver == "psycopg":
+        _copy(connection, plan.table, plan.order, values)
+    else:
+        connection.exec_driver_sql(plan.sql, list(values))
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -80,7 +125,7 @@ def _python_defaults(table: Table, names: tuple[str, ...]) -> bool:
 
 
 def _copy(
-    connection: Connection, table: Table, order: tuple[str, ...], values: list[tuple[Any, ...]]
+    connection: Connection, table: Table, order: tuple[str, ...], values: Sequence[Sequence[Any]]
 ) -> None:
     from psycopg import sql  # the driver is only imported where it is the one in use
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
 from eqvisit.domain.ids import new_id
 from eqvisit.storage import models as m
+from eqvisit.storage import sync_state
 from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.store import Store
 from eqvisit.sync.server.database import open_central_store
@@ -135,3 +136,68 @@ def test_copy_on_postgresql_stores_what_sqlalchemy_stores(pg_url: str) -> None:
         sequence = connection.scalars(select(table.c.seq).order_by(table.c.seq)).all()
     assert len(set(sequence)) == 10 and sequence == sorted(sequence)
     engine.dispose()
+
+
+def _wire_item(provider_id: str, index: int) -> dict[str, Any]:
+    """An intelligence record's fields as a pull page carries them (ISO text, enum values)."""
+    times = [
+        "2025-03-01T09:30:07.123456+00:00",  # the usual form: the short cut
+        "2025-03-01T09:30:07+00:00",  # no microseconds
+        "2025-03-01T10:30:07.500000+01:00",  # another offset
+        "2025-12-31T23:59:59.999999+00:00",
+    ]
+    return {
+        "provider_id": provider_id,
+        "source": IntelligenceSource.NTS.value,
+        "period": "2025",
+        "indicator": f"Indicator é–{index}",
+        "dimensions": {"programme": "Foundation", "n": index} if index % 2 else [],
+        "n": None if index == 2 else index,
+        "value": 61.5 + index,
+        "benchmark": None,
+        "flag": NtsFlag.RED.value if index % 2 else None,
+        "text": None,
+        "created_at": times[index % len(times)],
+        "updated_at": times[(index + 1) % len(times)],
+    }
+
+
+def test_pulled_new_records_are_stored_as_sqlalchemy_stores_their_values(store: Store) -> None:
+    """A pull's fresh-record path (one conversion per column, short cuts for enum text and UTC
+    times) writes exactly what an ordinary insert of the same values, converted from the wire
+    one by one, writes."""
+    table = cast(Table, m.IntelligenceItem.__table__)
+    provider_id = new_id()
+    wire = [_wire_item(provider_id, i) for i in range(8)]
+    pulled = [new_id() for _ in wire]
+    usual = [new_id() for _ in wire]
+    with store.unit_of_work() as uow:
+        uow.session.add(
+            m.Provider(id=provider_id, ods_code="RZY", name="T", kind=ProviderKind.TRUST)
+        )
+        uow.session.flush()
+        changes: list[sync_state.IncomingChange] = [
+            {
+                "change_id": new_id(),
+                "record_type": "intelligence_items",
+                "record_id": record_id,
+                "scope": f"provider:{provider_id}",
+                "fields": fields,
+                "hlc": f"{1_700_000_000_000 + index:016d}-00000",
+                "author_id": None,
+                "device_id": "server",
+            }
+            for index, (record_id, fields) in enumerate(zip(pulled, wire, strict=True))
+        ]
+        applied = sync_state.apply_page(uow.session, changes, per_field_versions=False)
+        model = m.IntelligenceItem
+        uow.session.execute(
+            insert(table),
+            [
+                {"id": record_id, **{k: sync_state.from_wire(model, k, v) for k, v in f.items()}}
+                for record_id, f in zip(usual, wire, strict=True)
+            ],
+        )
+        uow.commit()
+    assert applied == len(wire)
+    assert _stored(store, table, pulled) == _stored(store, table, usual)
