@@ -8,6 +8,7 @@ token; bodies are JSON (415 otherwise) and bounded in size (413). Refusals are J
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
@@ -24,6 +25,8 @@ from eqvisit.sync.protocol import (
     MAX_PULL_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    Change,
+    ChangeResult,
     LoginRequest,
     LoginResponse,
     PullPage,
@@ -34,15 +37,18 @@ from eqvisit.sync.protocol import (
     UserInfo,
 )
 from eqvisit.sync.server import auth, blobs, exchange, reading
-from eqvisit.sync.server.access import Refused
+from eqvisit.sync.server.access import Actor, Refused
 from eqvisit.sync.server.auth import TooManyAttempts
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.deps import ApiError, Authenticated
+from eqvisit.sync.server.grouping import GroupCommit
 from eqvisit.sync.server.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# Changes that concurrent pushes may share one transaction with (a batch holds up to 500).
+MAX_GROUPED_CHANGES = 2_000
 BLOB_PREFIX = "/v1/blobs/"
 BLOB_MEDIA_TYPE = "application/octet-stream"
 
@@ -187,10 +193,18 @@ def create_app(
                 scopes=reading.scopes_for(session, who), server_hlc=str(server_clock.now())
             )
 
+    pushes: GroupCommit[tuple[Actor, Sequence[Change]], list[ChangeResult]] = GroupCommit(
+        transactions,
+        lambda session, jobs: exchange.push_many(session, jobs, server_clock),
+        size=lambda job: len(job[1]),
+        max_size=MAX_GROUPED_CHANGES,
+    )
+
     @app.post("/v1/push")
     def push(request: PushRequest, who: Authenticated) -> PushResponse:
-        with transactions.write() as session:
-            results = exchange.push(session, who, request.changes, server_clock)
+        # Pushes arriving together share one transaction (grouping.py); each is answered as if
+        # it had been applied alone.
+        results = pushes((who, request.changes))
         return PushResponse(results=results, server_hlc=str(server_clock.now()))
 
     @app.get("/v1/pull", response_model=PullPage)

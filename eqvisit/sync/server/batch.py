@@ -1,0 +1,250 @@
+"""The records and change-log entries one write transaction touches, held in memory and written
+by Core statements: a few multi-row statements per push instead of an ORM unit of work.
+
+A push merges each change into its record in memory and queues the entry and the record here;
+:meth:`WriteBatch.write` sends what is queued — the log entries in one ``INSERT … RETURNING seq``
+(numbered in the order they were queued), new records in one insert, changed ones in one
+``executemany`` update, the membership index — and can run more than once in a transaction, so
+a check that must read the database (a role, a finding's number) first writes what came before
+it in the batch. Nothing here checks permissions: :mod:`eqvisit.sync.server.exchange` does.
+
+The ORM session stays the transaction's one connection. The records and memberships it holds
+are expired after each write, so its reads (:func:`~eqvisit.sync.server.access.role_in_scope`,
+the admin commands) see what was written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from eqvisit.sync.server.models import ChangeLogEntry, Membership, ServerRecord
+
+LOG = cast(Table, ChangeLogEntry.__table__)
+RECORDS = cast(Table, ServerRecord.__table__)
+MEMBERSHIPS = cast(Table, Membership.__table__)
+_CHUNK = 400  # keys per ``IN`` list: well inside every driver's limit on bound parameters
+
+_INSERT_LOG = insert(LOG).returning(LOG.c.seq, sort_by_parameter_order=True)
+_UPDATE_STATE = (
+    update(RECORDS)
+    .where(
+        RECORDS.c.record_type == bindparam("key_type"),
+        RECORDS.c.record_id == bindparam("key_id"),
+    )
+    .values(state=bindparam("new_state", type_=RECORDS.c.state.type))
+)
+_UPDATE_MEMBERSHIP = (
+    update(MEMBERSHIPS)
+    .where(
+        MEMBERSHIPS.c.user_id == bindparam("key_user"),
+        MEMBERSHIPS.c.scope == bindparam("key_scope"),
+    )
+    .values(panel_role=bindparam("new_role"), active=bindparam("new_active"))
+)
+
+
+@dataclass(slots=True)
+class HeldRecord:
+    """A record's merged state as read from ``sv_records`` (or new in this transaction).
+    ``state[field]`` = value, hlc, device id, author id, base, change id."""
+
+    record_type: str
+    record_id: str
+    scope: str
+    created_by: str | None
+    state: dict[str, Any]
+
+
+@dataclass(slots=True)
+class LogRow:
+    """A change-log entry to append; ``seq`` is set once it is written."""
+
+    change_id: str
+    record_type: str
+    record_id: str
+    scope: str
+    fields: dict[str, Any]
+    base: dict[str, Any]
+    hlc: str
+    author_id: str | None
+    device_id: str
+    received_at: datetime
+    seq: int | None = field(default=None)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "change_id": self.change_id,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "scope": self.scope,
+            "fields": self.fields,
+            "base": self.base,
+            "hlc": self.hlc,
+            "author_id": self.author_id,
+            "device_id": self.device_id,
+            "received_at": self.received_at,
+        }
+
+
+class WriteBatch:
+    """Records read once per transaction, and the writes queued against them.
+
+    Not thread-safe; one per write transaction, which must hold the writers' lock
+    (:func:`~eqvisit.sync.server.exchange.lock_writers`) before the first read.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._held: dict[tuple[str, str], HeldRecord] = {}
+        self._absent: set[tuple[str, str]] = set()
+        self._log: list[LogRow] = []
+        self._new: dict[tuple[str, str], HeldRecord] = {}
+        self._changed: dict[tuple[str, str], HeldRecord] = {}
+        self._members: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        self._memberships: dict[tuple[str, str], tuple[str, bool]] = {}
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    def load(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read these records (``(record_type, record_id)``) in a few queries."""
+        wanted = sorted(set(keys) - self._held.keys() - self._absent)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self._session.execute(
+                select(
+                    RECORDS.c.record_type,
+                    RECORDS.c.record_id,
+                    RECORDS.c.scope,
+                    RECORDS.c.created_by,
+                    RECORDS.c.state,
+                ).where(tuple_(RECORDS.c.record_type, RECORDS.c.record_id).in_(chunk))
+            )
+            for record_type, record_id, scope, created_by, state in rows:
+                self._held[(record_type, record_id)] = HeldRecord(
+                    record_type, record_id, scope, created_by, state
+                )
+            self._absent.update(key for key in chunk if key not in self._held)
+
+    def load_memberships(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read these users' places on these visits' panels (``(user_id, scope)``)."""
+        wanted = sorted(set(keys) - self._members.keys())
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            self._members.update(dict.fromkeys(chunk))
+            rows = self._session.execute(
+                select(
+                    MEMBERSHIPS.c.user_id,
+                    MEMBERSHIPS.c.scope,
+                    MEMBERSHIPS.c.panel_role,
+                    MEMBERSHIPS.c.active,
+                ).where(tuple_(MEMBERSHIPS.c.user_id, MEMBERSHIPS.c.scope).in_(chunk))
+            )
+            for user_id, scope, panel_role, active in rows:
+                self._members[(user_id, scope)] = (panel_role, bool(active))
+
+    def membership(self, user_id: str, scope: str) -> tuple[str, bool] | None:
+        """``(panel role, still on the panel)`` of a user on a visit, or None if never on it."""
+        key = (user_id, scope)
+        if key not in self._members:
+            self.load_memberships([key])
+        return self._members[key]
+
+    def get(self, record_type: str, record_id: str) -> HeldRecord | None:
+        key = (record_type, record_id)
+        if key not in self._held and key not in self._absent:
+            self.load([key])
+        return self._held.get(key)
+
+    def create(
+        self, record_type: str, record_id: str, scope: str, created_by: str | None
+    ) -> HeldRecord:
+        """A new, empty record, inserted at the next write (with whatever state it has then)."""
+        record = HeldRecord(record_type, record_id, scope, created_by, {})
+        key = (record_type, record_id)
+        self._held[key] = record
+        self._absent.discard(key)
+        self._new[key] = record
+        return record
+
+    def changed(self, record: HeldRecord) -> None:
+        """``record.state`` was replaced: write it at the next write."""
+        key = (record.record_type, record.record_id)
+        if key not in self._new:
+            self._changed[key] = record
+
+    def append(self, row: LogRow) -> None:
+        self._log.append(row)
+
+    def set_membership(self, user_id: str, scope: str, panel_role: str, active: bool) -> None:
+        self._members[(user_id, scope)] = (panel_role, active)
+        self._memberships[(user_id, scope)] = (panel_role, active)
+
+    def write(self) -> None:
+        """Send everything queued; number the log entries in the order they were appended."""
+        if not (self._log or self._new or self._changed or self._memberships):
+            return
+        session = self._session
+        session.flush()  # ORM objects the caller added first (an admin command's user, say)
+        if self._log:
+            seqs = session.execute(_INSERT_LOG, [row.values() for row in self._log]).scalars()
+            for row, seq in zip(self._log, seqs, strict=True):
+                row.seq = int(seq)
+            self._log.clear()
+        if self._new:
+            session.execute(
+                insert(RECORDS),
+                [
+                    {
+                        "record_type": r.record_type,
+                        "record_id": r.record_id,
+                        "scope": r.scope,
+                        "created_by": r.created_by,
+                        "state": r.state,
+                    }
+                    for r in self._new.values()
+                ],
+            )
+            self._new.clear()
+        if self._changed:
+            session.execute(
+                _UPDATE_STATE,
+                [
+                    {"key_type": r.record_type, "key_id": r.record_id, "new_state": r.state}
+                    for r in self._changed.values()
+                ],
+            )
+            self._changed.clear()
+        if self._memberships:
+            self._write_memberships()
+        # The session may hold a record or membership it read before these writes.
+        for held in list(session.identity_map.values()):
+            if isinstance(held, ServerRecord | Membership):
+                session.expire(held)
+
+    def _write_memberships(self) -> None:
+        session = self._session
+        for (user_id, scope), (panel_role, active) in self._memberships.items():
+            updated = session.execute(
+                _UPDATE_MEMBERSHIP,
+                {
+                    "key_user": user_id,
+                    "key_scope": scope,
+                    "new_role": panel_role,
+                    "new_active": active,
+                },
+            )
+            if updated.rowcount == 0:  # type: ignore[attr-defined]
+                session.execute(
+                    insert(MEMBERSHIPS).values(
+                        user_id=user_id, scope=scope, panel_role=panel_role, active=active
+                    )
+                )
+        self._memberships.clear()
