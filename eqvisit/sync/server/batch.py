@@ -15,14 +15,15 @@ the admin commands) see what was written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from eqvisit.storage.bulk import insert_rows
 from eqvisit.sync.server.models import ChangeLogEntry, Membership, ServerRecord
 
 LOG = cast(Table, ChangeLogEntry.__table__)
@@ -30,7 +31,30 @@ RECORDS = cast(Table, ServerRecord.__table__)
 MEMBERSHIPS = cast(Table, Membership.__table__)
 _CHUNK = 400  # keys per ``IN`` list: well inside every driver's limit on bound parameters
 
+# Statements built once: building one costs more than running it on a small batch.
+_LOGGED = select(LOG.c.change_id, LOG.c.seq, LOG.c.hlc, LOG.c.fields).where(
+    LOG.c.change_id.in_(bindparam("change_ids", expanding=True))
+)
+# Types × ids (a few types, so a handful of rows more at most, dropped in Python): one plain
+# index lookup per pair, where a row-value IN costs more to compile than to run.
+_RECORDS = select(
+    RECORDS.c.record_type,
+    RECORDS.c.record_id,
+    RECORDS.c.scope,
+    RECORDS.c.created_by,
+    RECORDS.c.state,
+).where(
+    RECORDS.c.record_type.in_(bindparam("types", expanding=True)),
+    RECORDS.c.record_id.in_(bindparam("ids", expanding=True)),
+)
+_MEMBERSHIPS = select(
+    MEMBERSHIPS.c.user_id, MEMBERSHIPS.c.scope, MEMBERSHIPS.c.panel_role, MEMBERSHIPS.c.active
+).where(
+    MEMBERSHIPS.c.user_id.in_(bindparam("users", expanding=True)),
+    MEMBERSHIPS.c.scope.in_(bindparam("scopes", expanding=True)),
+)
 _INSERT_LOG = insert(LOG).returning(LOG.c.seq, sort_by_parameter_order=True)
+_TOP_SEQ = select(func.coalesce(func.max(LOG.c.seq), 0))
 _UPDATE_STATE = (
     update(RECORDS)
     .where(
@@ -113,24 +137,33 @@ class WriteBatch:
     def session(self) -> Session:
         return self._session
 
+    def logged(self, change_ids: Sequence[str]) -> dict[str, tuple[int, str, Any]]:
+        """Changes the log already holds, of these ids: sequence, stamp and fields of each."""
+        found: dict[str, tuple[int, str, Any]] = {}
+        unique = sorted(set(change_ids))
+        for start in range(0, len(unique), _CHUNK):
+            rows = self._session.execute(_LOGGED, {"change_ids": unique[start : start + _CHUNK]})
+            found.update((change_id, (seq, hlc, fields)) for change_id, seq, hlc, fields in rows)
+        return found
+
     def load(self, keys: Iterable[tuple[str, str]]) -> None:
         """Read these records (``(record_type, record_id)``) in a few queries."""
         wanted = sorted(set(keys) - self._held.keys() - self._absent)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             rows = self._session.execute(
-                select(
-                    RECORDS.c.record_type,
-                    RECORDS.c.record_id,
-                    RECORDS.c.scope,
-                    RECORDS.c.created_by,
-                    RECORDS.c.state,
-                ).where(tuple_(RECORDS.c.record_type, RECORDS.c.record_id).in_(chunk))
+                _RECORDS,
+                {
+                    "types": sorted({record_type for record_type, _id in chunk}),
+                    "ids": sorted({record_id for _type, record_id in chunk}),
+                },
             )
+            asked = set(chunk)
             for record_type, record_id, scope, created_by, state in rows:
-                self._held[(record_type, record_id)] = HeldRecord(
-                    record_type, record_id, scope, created_by, state
-                )
+                if (record_type, record_id) in asked:
+                    self._held[(record_type, record_id)] = HeldRecord(
+                        record_type, record_id, scope, created_by, state
+                    )
             self._absent.update(key for key in chunk if key not in self._held)
 
     def load_memberships(self, keys: Iterable[tuple[str, str]]) -> None:
@@ -140,15 +173,16 @@ class WriteBatch:
             chunk = wanted[start : start + _CHUNK]
             self._members.update(dict.fromkeys(chunk))
             rows = self._session.execute(
-                select(
-                    MEMBERSHIPS.c.user_id,
-                    MEMBERSHIPS.c.scope,
-                    MEMBERSHIPS.c.panel_role,
-                    MEMBERSHIPS.c.active,
-                ).where(tuple_(MEMBERSHIPS.c.user_id, MEMBERSHIPS.c.scope).in_(chunk))
+                _MEMBERSHIPS,
+                {
+                    "users": sorted({user_id for user_id, _scope in chunk}),
+                    "scopes": sorted({scope for _user, scope in chunk}),
+                },
             )
+            asked = set(chunk)
             for user_id, scope, panel_role, active in rows:
-                self._members[(user_id, scope)] = (panel_role, bool(active))
+                if (user_id, scope) in asked:
+                    self._members[(user_id, scope)] = (panel_role, bool(active))
 
     def membership(self, user_id: str, scope: str) -> tuple[str, bool] | None:
         """``(panel role, still on the panel)`` of a user on a visit, or None if never on it."""
@@ -194,13 +228,11 @@ class WriteBatch:
         session = self._session
         session.flush()  # ORM objects the caller added first (an admin command's user, say)
         if self._log:
-            seqs = session.execute(_INSERT_LOG, [row.values() for row in self._log]).scalars()
-            for row, seq in zip(self._log, seqs, strict=True):
-                row.seq = int(seq)
-            self._log.clear()
+            self._write_log()
         if self._new:
-            session.execute(
-                insert(RECORDS),
+            insert_rows(
+                session,
+                RECORDS,
                 [
                     {
                         "record_type": r.record_type,
@@ -228,6 +260,24 @@ class WriteBatch:
         for held in list(session.identity_map.values()):
             if isinstance(held, ServerRecord | Membership):
                 session.expire(held)
+
+    def _write_log(self) -> None:
+        """Insert the queued entries, numbered in the order they were queued."""
+        session = self._session
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite cannot hand back the numbers of a multi-row insert in order (SQLAlchemy then
+            # sends a statement per row). It needs not: this transaction began IMMEDIATE and holds
+            # the one write lock, so the numbers are the ones SQLite itself would give, the
+            # highest so far plus one, two, …
+            top = session.execute(_TOP_SEQ).scalar_one()
+            for number, row in enumerate(self._log, start=top + 1):
+                row.seq = number
+            insert_rows(session, LOG, [{"seq": row.seq, **row.values()} for row in self._log])
+        else:
+            numbers = session.execute(_INSERT_LOG, [row.values() for row in self._log]).scalars()
+            for row, seq in zip(self._log, numbers, strict=True):
+                row.seq = int(seq)
+        self._log.clear()
 
     def _write_memberships(self) -> None:
         session = self._session

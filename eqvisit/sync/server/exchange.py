@@ -81,8 +81,8 @@ def push_many(
     """
     lock_writers(session)
     every = [change for _actor, batch in batches for change in batch]
-    answered = _logged(session, [change.change_id for change in every])
     records = WriteBatch(session)
+    answered = records.logged([change.change_id for change in every])
     records.load(_keys_of(every))
     records.load_memberships(
         (actor.user_id, change.scope)
@@ -195,21 +195,6 @@ def _answered_before(change: Change, seq: int, hlc: str, fields: dict[str, Any])
         restamped_hlc=hlc if hlc != change.hlc else None,
         rewritten=changed or None,
     )
-
-
-def _logged(session: Session, change_ids: Sequence[str]) -> dict[str, tuple[int, str, Any]]:
-    """Changes of this batch the log already holds: sequence, stamp and fields of each."""
-    found: dict[str, tuple[int, str, Any]] = {}
-    for start in range(0, len(change_ids), 500):
-        found.update(
-            (change_id, (seq, hlc, fields))
-            for change_id, seq, hlc, fields in session.execute(
-                select(LOG.c.change_id, LOG.c.seq, LOG.c.hlc, LOG.c.fields).where(
-                    LOG.c.change_id.in_(change_ids[start : start + 500])
-                )
-            )
-        )
-    return found
 
 
 class _RolesInBatch:
