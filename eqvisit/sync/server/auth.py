@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
@@ -136,7 +136,7 @@ class Caller:
     seen_at: datetime | None
 
 
-def authenticate(session: Session, token: str) -> Caller:
+def authenticate(session: Session | Connection, token: str) -> Caller:
     """The caller behind a bearer token; :class:`AuthError` if unknown or revoked. One query,
     and only reads: the last-seen time, written at most once a minute, is :func:`mark_seen`'s
     job."""

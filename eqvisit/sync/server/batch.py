@@ -2,9 +2,10 @@
 by Core statements: a few multi-row statements per push instead of an ORM unit of work.
 
 A push merges each change into its record in memory and queues the entry and the record here;
-:meth:`WriteBatch.write` sends what is queued — the log entries in one ``INSERT … RETURNING seq``
-(numbered in the order they were queued), new records in one insert, changed ones in one
-``executemany`` update, the membership index — and can run more than once in a transaction, so
+:meth:`WriteBatch.write` sends what is queued — the log entries numbered in the order they were
+queued and inserted at once (``executemany`` on SQLite, ``COPY`` on PostgreSQL), new records
+likewise, changed ones in one ``executemany`` update, the membership index — and can run more
+than once in a transaction, so
 a check that must read the database (a role, a finding's number) first writes what came before
 it in the batch. Nothing here checks permissions: :mod:`eqvisit.sync.server.exchange` does.
 
@@ -53,8 +54,10 @@ _MEMBERSHIPS = select(
     MEMBERSHIPS.c.user_id.in_(bindparam("users", expanding=True)),
     MEMBERSHIPS.c.scope.in_(bindparam("scopes", expanding=True)),
 )
-_INSERT_LOG = insert(LOG).returning(LOG.c.seq, sort_by_parameter_order=True)
 _TOP_SEQ = select(func.coalesce(func.max(LOG.c.seq), 0))
+_NEXT_SEQS = select(func.nextval(func.pg_get_serial_sequence(LOG.name, "seq"))).select_from(
+    func.generate_series(1, bindparam("count"))
+)
 _UPDATE_STATE = (
     update(RECORDS)
     .where(
@@ -270,13 +273,16 @@ class WriteBatch:
             # the one write lock, so the numbers are the ones SQLite itself would give, the
             # highest so far plus one, two, …
             top = session.execute(_TOP_SEQ).scalar_one()
-            for number, row in enumerate(self._log, start=top + 1):
-                row.seq = number
-            insert_rows(session, LOG, [{"seq": row.seq, **row.values()} for row in self._log])
+            numbers = list(range(top + 1, top + 1 + len(self._log)))
         else:
-            numbers = session.execute(_INSERT_LOG, [row.values() for row in self._log]).scalars()
-            for row, seq in zip(self._log, numbers, strict=True):
-                row.seq = int(seq)
+            # PostgreSQL: numbers drawn from the column's own sequence (this transaction holds the
+            # writers' advisory lock, so no other writer draws between them), then one COPY. A
+            # multi-row INSERT … RETURNING is a statement psycopg parses afresh each time (its
+            # text changes with the row count), which cost more than the rest of the push.
+            numbers = sorted(session.scalars(_NEXT_SEQS, {"count": len(self._log)}))
+        for row, number in zip(self._log, numbers, strict=True):
+            row.seq = int(number)
+        insert_rows(session, LOG, [{"seq": row.seq, **row.values()} for row in self._log])
         self._log.clear()
 
     def _write_memberships(self) -> None:

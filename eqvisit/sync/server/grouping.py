@@ -26,15 +26,22 @@ Result = TypeVar("Result")
 
 
 class _Slot(Generic[Job, Result]):
-    """One waiting job and, once its transaction has ended, its result or error."""
+    """One waiting job: its result or error once its transaction has ended, or the turn to lead
+    the next one. ``wake`` is set for either."""
 
-    __slots__ = ("done", "error", "job", "result")
+    __slots__ = ("done", "error", "job", "result", "wake")
 
     def __init__(self, job: Job) -> None:
         self.job = job
         self.done = False
         self.result: Result | None = None
         self.error: BaseException | None = None
+        self.wake = threading.Event()
+
+    def finish(self, result: Result | None, error: BaseException | None) -> None:
+        self.result, self.error = result, error
+        self.done = True
+        self.wake.set()
 
     def outcome(self) -> Result:
         if self.error is not None:
@@ -48,7 +55,10 @@ class GroupCommit(Generic[Job, Result]):
     begins — at most ``max_size`` of them by ``size`` (a job larger than that runs alone).
 
     Thread-safe; call it from request threads. It blocks until the job's transaction has
-    committed (or failed) and returns the job's result (or raises its error).
+    committed (or failed) and returns the job's result (or raises its error). A thread that
+    finds no transaction running leads one; when it ends, the leader hands the turn to the
+    oldest job still waiting and returns, so only the threads whose answer is ready, and the
+    next leader, are woken.
     """
 
     def __init__(
@@ -63,32 +73,42 @@ class GroupCommit(Generic[Job, Result]):
         self._work = work
         self._size = size
         self._max_size = max_size
-        self._turn = threading.Condition()
+        self._lock = threading.Lock()
         self._waiting: list[_Slot[Job, Result]] = []
         self._leading = False
 
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a transaction to begin (not those in the one running)."""
+        with self._lock:
+            return len(self._waiting)
+
     def __call__(self, job: Job) -> Result:
         slot: _Slot[Job, Result] = _Slot(job)
-        with self._turn:
+        with self._lock:
             self._waiting.append(slot)
-        while True:
-            with self._turn:
-                while self._leading and not slot.done:
-                    self._turn.wait()
-                if slot.done:
-                    return slot.outcome()
-                self._leading = True
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            slot.wake.wait()  # answered, or handed the turn
+            if slot.done:
+                return slot.outcome()
+        # This thread leads: its job is the oldest waiting, so it is in the first group.
+        while not slot.done:
+            with self._lock:
                 group = self._take()
             try:
                 self._run(group)
             finally:
-                with self._turn:
-                    for unanswered in (s for s in group if not s.done):
-                        # Only if the run itself was interrupted: never leave a waiter waiting.
-                        unanswered.error = RuntimeError("the write was interrupted")
-                        unanswered.done = True
-                    self._leading = False
-                    self._turn.notify_all()
+                for unanswered in (s for s in group if not s.done):
+                    # Only if the run itself was interrupted: never leave a waiter waiting.
+                    unanswered.finish(None, RuntimeError("the write was interrupted"))
+        with self._lock:
+            if self._waiting:
+                self._waiting[0].wake.set()  # the next leader
+            else:
+                self._leading = False
+        return slot.outcome()
 
     def _take(self) -> list[_Slot[Job, Result]]:
         """The oldest waiting jobs, up to ``max_size`` in all (always at least one)."""
@@ -109,20 +129,19 @@ class GroupCommit(Generic[Job, Result]):
                 results = self._work(session, [slot.job for slot in group])
         except Exception as exc:
             if len(group) == 1:
-                group[0].error = exc
-                group[0].done = True
+                group[0].finish(None, exc)
                 return
             for slot in group:
                 self._run_alone(slot)
             return
         for slot, result in zip(group, results, strict=True):
-            slot.result = result
-            slot.done = True
+            slot.finish(result, None)
 
     def _run_alone(self, slot: _Slot[Job, Result]) -> None:
         try:
             with self._transactions.write() as session:
-                (slot.result,) = self._work(session, [slot.job])
+                (result,) = self._work(session, [slot.job])
         except Exception as exc:
-            slot.error = exc
-        slot.done = True
+            slot.finish(None, exc)
+            return
+        slot.finish(result, None)
