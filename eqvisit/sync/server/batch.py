@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+import orjson
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from eqvisit.storage.bulk import insert_rows
@@ -65,6 +66,58 @@ _UPDATE_STATE = (
         RECORDS.c.record_id == bindparam("key_id"),
     )
     .values(state=bindparam("new_state", type_=RECORDS.c.state.type))
+)
+# PostgreSQL only, what _LOGGED, _RECORDS and _MEMBERSHIPS read, in one statement (each set of
+# rows as a JSON array of arrays); every value is bound.
+_READ_ALL = text(
+    """
+    SELECT
+        (
+            SELECT coalesce(json_agg(json_build_array(change_id, seq, hlc, fields)), '[]')
+            FROM sv_change_log WHERE change_id = ANY(CAST(:change_ids AS text[]))
+        ),
+        (
+            SELECT coalesce(
+                json_agg(json_build_array(record_type, record_id, scope, created_by, state)), '[]'
+            )
+            FROM sv_records
+            WHERE record_type = ANY(CAST(:types AS text[]))
+                AND record_id = ANY(CAST(:ids AS text[]))
+        ),
+        (
+            SELECT coalesce(json_agg(json_build_array(user_id, scope, panel_role, active)), '[]')
+            FROM sv_memberships
+            WHERE user_id = ANY(CAST(:users AS text[])) AND scope = ANY(CAST(:scopes AS text[]))
+        ),
+        (
+            SELECT coalesce(json_agg(nextval(pg_get_serial_sequence('sv_change_log', 'seq'))), '[]')
+            FROM generate_series(1, :count)
+        )
+    """
+)
+# PostgreSQL only. Every value is bound (each set of rows as one JSON text); the columns are
+# those of models.ChangeLogEntry and models.ServerRecord.
+_WRITE_ALL = text(
+    """
+    WITH logged AS (
+        INSERT INTO sv_change_log (
+            seq, change_id, record_type, record_id, scope, fields, base, hlc, author_id,
+            device_id, received_at
+        )
+        SELECT
+            seq, change_id, record_type, record_id, scope, fields, base, hlc, author_id,
+            device_id, received_at
+        FROM json_populate_recordset(NULL::sv_change_log, CAST(:log AS json))
+    ), created AS (
+        INSERT INTO sv_records (record_type, record_id, scope, created_by, state)
+        SELECT record_type, record_id, scope, created_by, state
+        FROM json_populate_recordset(NULL::sv_records, CAST(:created AS json))
+    )
+    UPDATE sv_records SET state = changed.state
+    FROM json_populate_recordset(NULL::sv_records, CAST(:changed AS json)) AS changed
+    WHERE sv_records.record_type = changed.record_type
+        AND sv_records.record_id = changed.record_id
+    """
 )
 _UPDATE_MEMBERSHIP = (
     update(MEMBERSHIPS)
@@ -119,6 +172,20 @@ class LogRow:
         }
 
 
+def _record_values(record: HeldRecord) -> dict[str, Any]:
+    return {
+        "record_type": record.record_type,
+        "record_id": record.record_id,
+        "scope": record.scope,
+        "created_by": record.created_by,
+        "state": record.state,
+    }
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    return orjson.dumps(rows).decode()
+
+
 class WriteBatch:
     """Records read once per transaction, and the writes queued against them.
 
@@ -135,10 +202,54 @@ class WriteBatch:
         self._changed: dict[tuple[str, str], HeldRecord] = {}
         self._members: dict[tuple[str, str], tuple[str, bool] | None] = {}
         self._memberships: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._numbers: list[int] = []  # PostgreSQL: sequence numbers drawn, not yet used
 
     @property
     def session(self) -> Session:
         return self._session
+
+    def read(
+        self,
+        change_ids: Sequence[str],
+        keys: Iterable[tuple[str, str]],
+        members: Iterable[tuple[str, str]],
+    ) -> dict[str, tuple[int, str, Any]]:
+        """What a push reads before it checks anything: the log entries of these change ids
+        (as :meth:`logged`), these records (:meth:`load`) and places on panels
+        (:meth:`load_memberships`). One statement on PostgreSQL (a round trip the whole group
+        waits on is worth saving), three on SQLite."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            found = self.logged(change_ids)
+            self.load(keys)
+            self.load_memberships(members)
+            return found
+        wanted = set(keys) - self._held.keys() - self._absent
+        places = set(members) - self._members.keys()
+        entries, records, memberships, numbers = self._session.execute(
+            _READ_ALL,
+            {
+                "count": len(change_ids),
+                "change_ids": sorted(set(change_ids)),
+                "types": sorted({record_type for record_type, _id in wanted}),
+                "ids": sorted({record_id for _type, record_id in wanted}),
+                "users": sorted({user_id for user_id, _scope in places}),
+                "scopes": sorted({scope for _user, scope in places}),
+            },
+        ).one()
+        for record_type, record_id, scope, created_by, state in records:
+            if (record_type, record_id) in wanted:
+                self._held[(record_type, record_id)] = HeldRecord(
+                    record_type, record_id, scope, created_by, state
+                )
+        self._absent.update(wanted - self._held.keys())
+        self._members.update(dict.fromkeys(places))
+        for user_id, scope, panel_role, active in memberships:
+            if (user_id, scope) in places:
+                self._members[(user_id, scope)] = (panel_role, bool(active))
+        # Numbers for the entries to come, drawn now under the writers' lock (one per change: a
+        # change refused or sent before leaves a gap, as a rolled-back transaction would).
+        self._numbers.extend(sorted(int(number) for number in numbers))
+        return {change_id: (seq, hlc, fields) for change_id, seq, hlc, fields in entries}
 
     def logged(self, change_ids: Sequence[str]) -> dict[str, tuple[int, str, Any]]:
         """Changes the log already holds, of these ids: sequence, stamp and fields of each."""
@@ -230,23 +341,55 @@ class WriteBatch:
             return
         session = self._session
         session.flush()  # ORM objects the caller added first (an admin command's user, say)
+        if session.get_bind().dialect.name == "postgresql":
+            self._write_in_one_statement()
+        else:
+            self._write_each()
+        if self._memberships:
+            self._write_memberships()
+        # The session may hold a record or membership it read before these writes.
+        for held in list(session.identity_map.values()):
+            if isinstance(held, ServerRecord | Membership):
+                session.expire(held)
+
+    def _write_in_one_statement(self) -> None:
+        """PostgreSQL: the log entries numbered from the column's own sequence (drawn by
+        :meth:`read`, more if need be; this transaction holds the writers' advisory lock, so no
+        other writer draws between them, and numbers drawn later are higher), then entries, new
+        records and changed ones in one statement, each set as one JSON parameter.
+
+        Each statement is a round trip, and the leader of a group commit waits on every one
+        while the whole group waits on it. COPY and executemany took two to four each, and a
+        multi-row INSERT … RETURNING is text psycopg parses afresh every time (it changes with
+        the row count), which cost more than the rest of the push.
+        """
+        session = self._session
+        if len(self._log) > len(self._numbers):  # conflict records, or nothing drawn yet
+            more = len(self._log) - len(self._numbers)
+            self._numbers.extend(sorted(session.scalars(_NEXT_SEQS, {"count": more})))
+        for row, number in zip(self._log, self._numbers, strict=False):
+            row.seq = int(number)
+        del self._numbers[: len(self._log)]
+        session.execute(
+            _WRITE_ALL,
+            {
+                "log": _json_rows([{"seq": row.seq, **row.values()} for row in self._log]),
+                "created": _json_rows([_record_values(r) for r in self._new.values()]),
+                "changed": _json_rows([_record_values(r) for r in self._changed.values()]),
+            },
+        )
+        self._log.clear()
+        self._new.clear()
+        self._changed.clear()
+
+    def _write_each(self) -> None:
+        """SQLite: a statement each for entries, new records and changed ones (no round trips
+        to save: SQLite runs in this process)."""
+        session = self._session
         if self._log:
             self._write_log()
         if self._new:
-            insert_rows(
-                session,
-                RECORDS,
-                [
-                    {
-                        "record_type": r.record_type,
-                        "record_id": r.record_id,
-                        "scope": r.scope,
-                        "created_by": r.created_by,
-                        "state": r.state,
-                    }
-                    for r in self._new.values()
-                ],
-            )
+            insert_rows(session, RECORDS, [_record_values(r) for r in self._new.values()])
             self._new.clear()
         if self._changed:
             session.execute(
@@ -257,31 +400,17 @@ class WriteBatch:
                 ],
             )
             self._changed.clear()
-        if self._memberships:
-            self._write_memberships()
-        # The session may hold a record or membership it read before these writes.
-        for held in list(session.identity_map.values()):
-            if isinstance(held, ServerRecord | Membership):
-                session.expire(held)
 
     def _write_log(self) -> None:
         """Insert the queued entries, numbered in the order they were queued."""
         session = self._session
-        if session.get_bind().dialect.name == "sqlite":
-            # SQLite cannot hand back the numbers of a multi-row insert in order (SQLAlchemy then
-            # sends a statement per row). It needs not: this transaction began IMMEDIATE and holds
-            # the one write lock, so the numbers are the ones SQLite itself would give, the
-            # highest so far plus one, two, …
-            top = session.execute(_TOP_SEQ).scalar_one()
-            numbers = list(range(top + 1, top + 1 + len(self._log)))
-        else:
-            # PostgreSQL: numbers drawn from the column's own sequence (this transaction holds the
-            # writers' advisory lock, so no other writer draws between them), then one COPY. A
-            # multi-row INSERT … RETURNING is a statement psycopg parses afresh each time (its
-            # text changes with the row count), which cost more than the rest of the push.
-            numbers = sorted(session.scalars(_NEXT_SEQS, {"count": len(self._log)}))
-        for row, number in zip(self._log, numbers, strict=True):
-            row.seq = int(number)
+        # SQLite cannot hand back the numbers of a multi-row insert in order (SQLAlchemy then
+        # sends a statement per row). It needs not: this transaction began IMMEDIATE and holds
+        # the one write lock, so the numbers are the ones SQLite itself would give, the highest
+        # so far plus one, two, …
+        top = session.execute(_TOP_SEQ).scalar_one()
+        for number, row in enumerate(self._log, start=top + 1):
+            row.seq = number
         insert_rows(session, LOG, [{"seq": row.seq, **row.values()} for row in self._log])
         self._log.clear()
 

@@ -82,13 +82,15 @@ def push_many(
     lock_writers(session)
     every = [change for _actor, batch in batches for change in batch]
     records = WriteBatch(session)
-    answered = records.logged([change.change_id for change in every])
-    records.load(_keys_of(every))
-    records.load_memberships(
-        (actor.user_id, change.scope)
-        for actor, batch in batches
-        for change in batch
-        if scope_kind(change.scope) == "visit"
+    answered = records.read(
+        [change.change_id for change in every],
+        _keys_of(every),
+        (
+            (actor.user_id, change.scope)
+            for actor, batch in batches
+            for change in batch
+            if scope_kind(change.scope) == "visit"
+        ),
     )
     roles = _RolesInBatch(records)
     in_batch: dict[str, LogRow] = {}
