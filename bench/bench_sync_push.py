@@ -5,7 +5,8 @@ visit with ``--clients`` panel members, each with a session of their own. Two se
 child processes on 127.0.0.1, each uvicorn with the same settings as ``eqvisit server``:
 
 * the real one, ``eqvisit server`` (FastAPI: token check, per-change permission checks,
-  change log and merged records, one transaction per batch);
+  change log and merged records; batches that arrive together share one transaction, each
+  answered as if alone: docs/sync.md, "Push under load");
 * a bare Starlette endpoint on the same database (same engine factory and pragmas) that parses
   the same JSON body and inserts one row per change into a plain table in one transaction.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,23 @@ class Actor:
     device_id: str
 
 
+class RecordState(Protocol):
+    """A record's merged state: a :class:`ServerRecord`, or a push batch's copy of one."""
+
+    @property
+    def record_type(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def created_by(self) -> str | None: ...
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+
+RecordLookup = Callable[[str, str], RecordState | None]
+"""The record of a type and id, or None: how a check finds a parent record."""
+
+
 class Refused(Exception):
     """A change or request the actor may not make; ``reason`` says why, for the person."""
 
@@ -41,7 +58,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-def field_value(record: ServerRecord | None, name: str) -> Any:
+def field_value(record: RecordState | None, name: str) -> Any:
     if record is None:
         return None
     entry = record.state.get(name)
@@ -102,25 +119,34 @@ def role_in_scope(
             found = found or role
         return found
     if kind == "visit":
-        visit_id = scope_id(scope)
-        visit = session.get(ServerRecord, ("visits", visit_id))
         membership = session.get(Membership, (actor_id, scope))
-        if membership is not None:
-            # On the panel, or taken off it: either way the panel decides, not who created it.
-            return (
-                panel_role_to_role(PanelRole(membership.panel_role)) if membership.active else None
-            )
-        if global_role is UserRole.ADMIN:
-            return UserRole.ADMIN
-        if (
-            visit is not None
-            and visit.created_by == actor_id
-            and global_role is UserRole.QUALITY_LEAD
-        ):
-            return UserRole.QUALITY_LEAD
-        if visit is None and global_role is UserRole.QUALITY_LEAD:
-            return UserRole.QUALITY_LEAD  # a lead planning a new visit
-        return None
+        return visit_role(
+            actor_id,
+            global_role,
+            session.get(ServerRecord, ("visits", scope_id(scope))),
+            (membership.panel_role, membership.active) if membership is not None else None,
+        )
+    return None
+
+
+def visit_role(
+    actor_id: str,
+    global_role: UserRole,
+    visit: RecordState | None,
+    membership: tuple[str, bool] | None,
+) -> UserRole | None:
+    """The actor's role in a visit, from the visit's record and their place on its panel
+    (``(panel role, still on it)``, None if never on it)."""
+    if membership is not None:
+        # On the panel, or taken off it: either way the panel decides, not who created it.
+        panel_role, active = membership
+        return panel_role_to_role(PanelRole(panel_role)) if active else None
+    if global_role is UserRole.ADMIN:
+        return UserRole.ADMIN
+    if visit is not None and visit.created_by == actor_id and global_role is UserRole.QUALITY_LEAD:
+        return UserRole.QUALITY_LEAD
+    if visit is None and global_role is UserRole.QUALITY_LEAD:
+        return UserRole.QUALITY_LEAD  # a lead planning a new visit
     return None
 
 
@@ -143,21 +169,21 @@ def visit_scopes_of(session: Session, actor_id: str) -> list[str]:
     return sorted(scopes)
 
 
-def refresh_membership(session: Session, member: ServerRecord) -> None:
-    """Bring the membership index in line with a merged panel_members record."""
+def membership_of(member: RecordState) -> tuple[str, str, bool] | None:
+    """The membership-index row a merged ``panel_members`` record stands for: the user, their
+    panel role and whether they are still on the panel (None until the record names a user)."""
     user_id = field_value(member, "user_id")
     if user_id is None:
-        return
-    membership = session.get(Membership, (user_id, member.scope))
-    if membership is None:
-        membership = Membership(user_id=user_id, scope=member.scope)
-        session.add(membership)
-    membership.panel_role = str(field_value(member, "panel_role"))
-    membership.active = field_value(member, "deleted_at") is None
+        return None
+    return (
+        str(user_id),
+        str(field_value(member, "panel_role")),
+        (field_value(member, "deleted_at") is None),
+    )
 
 
 def owns(
-    record: ServerRecord | None, fields: Mapping[str, Any], actor_id: str, record_type: str
+    record: RecordState | None, fields: Mapping[str, Any], actor_id: str, record_type: str
 ) -> bool:
     owner_fields = OWNER_FIELDS.get(record_type)
     if owner_fields is None:
@@ -170,19 +196,20 @@ def owns(
 
 
 def check_change(
-    session: Session,
     actor: Actor,
     record_type: str,
     record_id: str,
     scope: str,
     fields: Mapping[str, Any],
-    existing: ServerRecord | None,
-    role_of: Callable[[str], UserRole | None] | None = None,
+    existing: RecordState | None,
+    *,
+    record_of: RecordLookup,
+    role_of: Callable[[str], UserRole | None],
 ) -> None:
     """Raise :class:`Refused` unless the actor may write these fields of this record here.
 
-    ``role_of`` answers the actor's role in a scope (a push batch remembers it between changes);
-    by default it is looked up afresh.
+    ``record_of`` finds a parent record and ``role_of`` the actor's role in a scope (a push batch
+    holds both for the whole batch; see :mod:`eqvisit.sync.server.exchange`).
     """
     kind = expected_scope_kind(record_type)
     if scope_kind(scope) != kind:
@@ -196,7 +223,7 @@ def check_change(
         parent_field, parent_type = parent
         if existing is None:
             parent_id = fields.get(parent_field)
-            parent_record = session.get(ServerRecord, (parent_type, str(parent_id)))
+            parent_record = record_of(parent_type, str(parent_id))
             if parent_record is None or parent_record.scope != scope:
                 raise Refused(f"{parent_field} must name a {parent_type} record of {scope}")
         elif parent_field in fields and fields[parent_field] != field_value(existing, parent_field):
@@ -205,11 +232,7 @@ def check_change(
         for name in FIXED_FIELDS.get(record_type, ()):
             if name in fields and fields[name] != field_value(existing, name):
                 raise Refused(f"{name} cannot change once the record exists")
-    role = (
-        role_of(scope)
-        if role_of is not None
-        else role_in_scope(session, actor.user_id, actor.role, scope)
-    )
+    role = role_of(scope)
     if role is None:
         raise Refused(f"you have no access to {scope}")
     action = Action.CREATE if existing is None else Action.UPDATE

@@ -8,12 +8,15 @@ token; bodies are JSON (415 otherwise) and bounded in size (413). Refusals are J
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +27,8 @@ from eqvisit.sync.protocol import (
     MAX_PULL_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    Change,
+    ChangeResult,
     LoginRequest,
     LoginResponse,
     PullPage,
@@ -34,15 +39,18 @@ from eqvisit.sync.protocol import (
     UserInfo,
 )
 from eqvisit.sync.server import auth, blobs, exchange, reading
-from eqvisit.sync.server.access import Refused
+from eqvisit.sync.server.access import Actor, Refused
 from eqvisit.sync.server.auth import TooManyAttempts
 from eqvisit.sync.server.clock import ServerClock
-from eqvisit.sync.server.deps import ApiError, Authenticated
+from eqvisit.sync.server.deps import ApiError, Authenticated, current_actor
+from eqvisit.sync.server.grouping import GroupCommit
 from eqvisit.sync.server.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# Changes that concurrent pushes may share one transaction with (a batch holds up to 500).
+MAX_GROUPED_CHANGES = 2_000
 BLOB_PREFIX = "/v1/blobs/"
 BLOB_MEDIA_TYPE = "application/octet-stream"
 
@@ -116,6 +124,30 @@ async def _reply(send: Send, status: int, error: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body.body})
 
 
+def _body_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads and validates its body itself (the
+    models it refers to written in place: they are not among the document's components)."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                return inline(definitions[reference.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline(schema)}},
+        }
+    }
+
+
 def create_app(
     engine: Engine, *, clock: ServerClock | None = None, max_body: int = MAX_BODY_BYTES
 ) -> FastAPI:
@@ -187,11 +219,33 @@ def create_app(
                 scopes=reading.scopes_for(session, who), server_hlc=str(server_clock.now())
             )
 
-    @app.post("/v1/push")
-    def push(request: PushRequest, who: Authenticated) -> PushResponse:
-        with transactions.write() as session:
-            results = exchange.push(session, who, request.changes, server_clock)
-        return PushResponse(results=results, server_hlc=str(server_clock.now()))
+    pushes: GroupCommit[tuple[Actor, Sequence[Change]], list[ChangeResult]] = GroupCommit(
+        transactions,
+        lambda session, jobs: exchange.push_many(session, jobs, server_clock),
+        size=lambda job: len(job[1]),
+        max_size=MAX_GROUPED_CHANGES,
+    )
+
+    @app.post("/v1/push", response_model=PushResponse, openapi_extra=_body_of(PushRequest))
+    async def push(request: Request) -> Response:
+        body = await request.body()
+
+        def answer() -> bytes:
+            # One trip to a worker thread for the whole request (a dependency would be a second):
+            # the token first, as for every route, then the body, then the push, which shares a
+            # transaction with pushes arriving at the same time (grouping.py).
+            who = current_actor(request, request.headers.get("authorization"))
+            try:
+                pushed = PushRequest.model_validate_json(body)
+            except ValidationError as exc:
+                raise RequestValidationError(
+                    [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+                ) from exc
+            results = pushes((who, pushed.changes))
+            answered = PushResponse(results=results, server_hlc=str(server_clock.now()))
+            return answered.model_dump_json().encode()
+
+        return Response(await run_in_threadpool(answer), media_type="application/json")
 
     @app.get("/v1/pull", response_model=PullPage)
     def pull(

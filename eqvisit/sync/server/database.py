@@ -13,6 +13,11 @@ from eqvisit.storage.engine import create_database_engine
 from eqvisit.storage.migrate import upgrade_store
 
 SERVER_MIGRATIONS = "eqvisit.sync.server"
+# Connections kept open: one for every request thread that may hold one at once (each busy
+# request holds one, for its token check or its push). SQLAlchemy's default keeps five and
+# closes the rest as they come back, so under sixteen clients it opened and closed connections
+# all the time (a new PostgreSQL backend each, a few milliseconds apiece).
+POOL_SIZE = 24
 
 
 def database_url(db: str) -> str:
@@ -26,7 +31,13 @@ def open_central_store(db: str, *, backup_dir: Path | None = None) -> Engine:
     url = make_url(database_url(db))
     # orjson reads and writes the merged states and change-log fields several times faster
     # than json (every value in them is a wire value: text, numbers, booleans, lists, objects).
-    engine = create_database_engine(url, json_serializer=_json_text, json_deserializer=orjson.loads)
+    engine = create_database_engine(
+        url,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_SIZE,
+    )
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _plan_each_execution)
     upgrade_store(engine, backup_dir=backup_dir, package=SERVER_MIGRATIONS)

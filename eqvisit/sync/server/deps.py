@@ -30,9 +30,9 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "Sign in first: no bearer token was sent.")
     transactions = store_transactions(request)
-    with transactions.read() as session:
+    with transactions.read_one() as connection:
         try:
-            caller = auth.authenticate(session, token.strip())
+            caller = auth.authenticate(connection, token.strip())
         except AuthError as exc:
             revoked = "revoked" in str(exc)
             raise ApiError(401, "revoked" if revoked else "unauthenticated", str(exc)) from exc

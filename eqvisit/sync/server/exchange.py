@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
@@ -33,12 +33,14 @@ from eqvisit.sync.server.access import (
     Actor,
     Refused,
     check_change,
-    field_value,
-    refresh_membership,
+    membership_of,
     role_in_scope,
+    scope_id,
+    scope_kind,
+    visit_role,
 )
+from eqvisit.sync.server.batch import LOG, RECORDS, HeldRecord, LogRow, WriteBatch
 from eqvisit.sync.server.clock import ServerClock
-from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 
 log = logging.getLogger(__name__)
 
@@ -61,65 +63,127 @@ def lock_writers(session: Session) -> None:
 def push(
     session: Session, actor: Actor, changes: Iterable[Change], clock: ServerClock
 ) -> list[ChangeResult]:
-    """Apply a batch; answer each change accepted (with its sequence number) or rejected.
+    """Apply one batch; answer each change accepted (with its sequence number) or rejected."""
+    return push_many(session, [(actor, list(changes))], clock)[0]
 
-    Every check that can refuse a change runs before it writes anything, so a refused change
-    needs no savepoint to leave the others untouched. What a batch looks up again and again
-    (earlier answers, the records it touches, the actor's role per scope) is read once.
+
+def push_many(
+    session: Session, batches: Sequence[tuple[Actor, Sequence[Change]]], clock: ServerClock
+) -> list[list[ChangeResult]]:
+    """Apply batches from one or more callers in one transaction, in order, exactly as if each
+    had been pushed alone after the one before it; answer each change of each batch.
+
+    Every check that can refuse a change runs before it queues anything, so a refused change
+    needs no savepoint to leave the others untouched. What the batches look up (earlier answers,
+    the records they touch, their parents and visits, the callers' places on those panels) is
+    read in one query each; their log entries and records are written together at the end
+    (:mod:`eqvisit.sync.server.batch`).
     """
     lock_writers(session)
-    batch = list(changes)
-    answered = _logged(session, [change.change_id for change in batch])
-    records = _BatchRecords.load(session, batch)
-    roles = _RolesInBatch(session, actor)
-    answers: list[ChangeResult | _Accepted] = []
-    in_batch: dict[str, ChangeLogEntry] = {}
+    every = [change for _actor, batch in batches for change in batch]
+    records = WriteBatch(session)
+    answered = records.read(
+        [change.change_id for change in every],
+        _keys_of(every),
+        (
+            (actor.user_id, change.scope)
+            for actor, batch in batches
+            for change in batch
+            if scope_kind(change.scope) == "visit"
+        ),
+    )
+    roles = _RolesInBatch(records)
+    in_batch: dict[str, LogRow] = {}
+    answers = [
+        _answer_batch(records, actor, batch, clock, roles, answered, in_batch)
+        for actor, batch in batches
+    ]
+    records.write()
+    return [
+        [answer if isinstance(answer, ChangeResult) else answer.result() for answer in batch]
+        for batch in answers
+    ]
+
+
+def _answer_batch(
+    records: WriteBatch,
+    actor: Actor,
+    batch: Sequence[Change],
+    clock: ServerClock,
+    roles: _RolesInBatch,
+    answered: dict[str, tuple[int, str, Any]],
+    in_batch: dict[str, LogRow],
+) -> list[ChangeResult | _Accepted | _SentTwice]:
+    role_of = roles.of(actor)
+    answers: list[ChangeResult | _Accepted | _SentTwice] = []
     for change in batch:
-        if change.change_id in in_batch:
-            session.flush()  # a change sent twice in one batch: answer it from the first
-            entry = in_batch[change.change_id]
-            answered[change.change_id] = (entry.seq, entry.hlc, entry.fields)
+        first = in_batch.get(change.change_id)
+        if first is not None:  # sent twice in one transaction: answered as the first was
+            answers.append(_SentTwice(change, first))
+            continue
         logged = answered.get(change.change_id)
         if logged is not None:
             answers.append(_answered_before(change, *logged))
             continue
         try:
             existing = records.get(change.record_type, change.record_id)
-            entry, restamped, rewritten = _checked_entry(
-                session, actor, change, existing, clock, roles
+            row, restamped, rewritten = _checked_entry(
+                records, actor, change, existing, clock, role_of
             )
         except Refused as refused:
             answers.append(
                 ChangeResult(change_id=change.change_id, status="rejected", reason=refused.reason)
             )
             continue
-        session.add(entry)
-        in_batch[change.change_id] = entry
-        records.hold(
-            merge_into_record(session, entry, existing, created_by=actor.user_id, clock=clock)
-        )
+        in_batch[change.change_id] = row
+        merge_change(records, row, existing, created_by=actor.user_id, clock=clock)
         if change.record_type in ("panel_members", "visits"):
             roles.forget()
-        answers.append(_Accepted(entry, restamped, rewritten))
-    # One flush inserts the batch's log entries in the order they were added, numbering them.
-    session.flush()
-    return [answer.result() if isinstance(answer, _Accepted) else answer for answer in answers]
+        answers.append(_Accepted(row, restamped, rewritten))
+    return answers
+
+
+def _keys_of(batch: Sequence[Change]) -> set[tuple[str, str]]:
+    """The records a batch writes, the parents its changes name, and the visits they are in."""
+    keys = {(change.record_type, change.record_id) for change in batch}
+    for change in batch:
+        parent = PARENTS.get(change.record_type)
+        if parent is not None and isinstance(change.fields.get(parent[0]), str):
+            keys.add((parent[1], change.fields[parent[0]]))
+        if scope_kind(change.scope) == "visit" and (visit_id := scope_id(change.scope)):
+            keys.add(("visits", visit_id))
+    return keys
+
+
+def _seq(row: LogRow) -> int:
+    if row.seq is None:
+        raise RuntimeError(f"change {row.change_id} was answered before it was written")
+    return row.seq
 
 
 @dataclass(frozen=True)
 class _Accepted:
-    entry: ChangeLogEntry
+    row: LogRow
     restamped: str | None
     rewritten: dict[str, Any] | None
 
     def result(self) -> ChangeResult:
         return ChangeResult(
-            change_id=self.entry.change_id,
+            change_id=self.row.change_id,
             status="accepted",
-            server_seq=self.entry.seq,
+            server_seq=_seq(self.row),
             restamped_hlc=self.restamped,
             rewritten=self.rewritten,
         )
+
+
+@dataclass(frozen=True)
+class _SentTwice:
+    change: Change
+    first: LogRow
+
+    def result(self) -> ChangeResult:
+        return _answered_before(self.change, _seq(self.first), self.first.hlc, self.first.fields)
 
 
 def _answered_before(change: Change, seq: int, hlc: str, fields: dict[str, Any]) -> ChangeResult:
@@ -135,114 +199,71 @@ def _answered_before(change: Change, seq: int, hlc: str, fields: dict[str, Any])
     )
 
 
-def _logged(session: Session, change_ids: Sequence[str]) -> dict[str, tuple[int, str, Any]]:
-    """Changes of this batch the log already holds: sequence, stamp and fields of each."""
-    found: dict[str, tuple[int, str, Any]] = {}
-    for start in range(0, len(change_ids), 500):
-        found.update(
-            (change_id, (seq, hlc, fields))
-            for change_id, seq, hlc, fields in session.execute(
-                select(
-                    ChangeLogEntry.change_id,
-                    ChangeLogEntry.seq,
-                    ChangeLogEntry.hlc,
-                    ChangeLogEntry.fields,
-                ).where(ChangeLogEntry.change_id.in_(change_ids[start : start + 500]))
-            )
-        )
-    return found
-
-
-class _BatchRecords:
-    """The records a batch touches and their parents, read in a few queries and held here (the
-    session's identity map alone holds them only weakly)."""
-
-    def __init__(
-        self,
-        session: Session,
-        held: dict[tuple[str, str], ServerRecord],
-        absent: set[tuple[str, str]],
-    ) -> None:
-        self._session = session
-        self._held = held
-        self._absent = absent
-
-    @classmethod
-    def load(cls, session: Session, batch: Sequence[Change]) -> _BatchRecords:
-        keys = {(change.record_type, change.record_id) for change in batch}
-        for change in batch:
-            parent = PARENTS.get(change.record_type)
-            if parent is not None and isinstance(change.fields.get(parent[0]), str):
-                keys.add((parent[1], change.fields[parent[0]]))
-        unique = sorted(keys)
-        held: dict[tuple[str, str], ServerRecord] = {}
-        for start in range(0, len(unique), 400):
-            held.update(
-                ((record.record_type, record.record_id), record)
-                for record in session.scalars(
-                    select(ServerRecord).where(
-                        tuple_(ServerRecord.record_type, ServerRecord.record_id).in_(
-                            unique[start : start + 400]
-                        )
-                    )
-                )
-            )
-        return cls(session, held, keys - held.keys())
-
-    def get(self, record_type: str, record_id: str) -> ServerRecord | None:
-        key = (record_type, record_id)
-        if key in self._held or key in self._absent:
-            return self._held.get(key)
-        return self._session.get(ServerRecord, key)
-
-    def hold(self, record: ServerRecord) -> None:
-        self._held[(record.record_type, record.record_id)] = record
-
-
 class _RolesInBatch:
-    """The actor's role per scope, remembered through a batch until a panel or visit changes."""
+    """Each caller's role per scope, remembered through a transaction until a panel or visit
+    changes. A visit's role comes from the records and memberships the batch holds (its own
+    changes included); any other scope's is read through the ORM session, so what the batch
+    has queued is written first once a panel or visit has changed.
+    """
 
-    def __init__(self, session: Session, actor: Actor) -> None:
-        self._session = session
-        self._actor = actor
-        self._known: dict[str, UserRole | None] = {}
+    def __init__(self, records: WriteBatch) -> None:
+        self._records = records
+        self._known: dict[tuple[str, UserRole, str], UserRole | None] = {}
+        self._stale = False
 
-    def __call__(self, scope: str) -> UserRole | None:
-        if scope not in self._known:
-            self._known[scope] = role_in_scope(
-                self._session, self._actor.user_id, self._actor.role, scope
-            )
-        return self._known[scope]
+    def of(self, actor: Actor) -> Callable[[str], UserRole | None]:
+        return lambda scope: self.role(actor, scope)
+
+    def role(self, actor: Actor, scope: str) -> UserRole | None:
+        key = (actor.user_id, actor.role, scope)
+        if key not in self._known:
+            visit_id = scope_id(scope) if scope_kind(scope) == "visit" else None
+            if visit_id is not None:
+                self._known[key] = visit_role(
+                    actor.user_id,
+                    actor.role,
+                    self._records.get("visits", visit_id),
+                    self._records.membership(actor.user_id, scope),
+                )
+            else:
+                if self._stale:
+                    self._records.write()
+                    self._stale = False
+                self._known[key] = role_in_scope(
+                    self._records.session, actor.user_id, actor.role, scope
+                )
+        return self._known[key]
 
     def forget(self) -> None:
         self._known.clear()
+        self._stale = True
 
 
 def _checked_entry(
-    session: Session,
+    records: WriteBatch,
     actor: Actor,
     change: Change,
-    existing: ServerRecord | None,
+    existing: HeldRecord | None,
     clock: ServerClock,
     roles: Callable[[str], UserRole | None],
-) -> tuple[ChangeLogEntry, str | None, dict[str, Any] | None]:
-    """The log entry for an allowed change (not yet added), or :class:`Refused`."""
+) -> tuple[LogRow, str | None, dict[str, Any] | None]:
+    """The log entry for an allowed change (not yet queued), or :class:`Refused`."""
     if change.device_id != actor.device_id:
         raise Refused("this change was made on another device; sign in there to send it")
     if change.author_id not in (None, actor.user_id):
         raise Refused("this change was written by another user")
     rewritten: dict[str, Any] | None = None
-    if change.record_type == "findings" and (renumbered := _free_reference(session, change)):
+    if change.record_type == "findings" and (renumbered := _free_reference(records, change)):
         rewritten = {"reference": renumbered}
     check_change(
-        session,
         actor,
         change.record_type,
         change.record_id,
         change.scope,
         change.fields,
         existing,
-        roles,
+        record_of=records.get,
+        role_of=roles,
     )
     hlc, restamped = change.hlc, None
     fields = dict(change.fields)
@@ -257,7 +278,7 @@ def _checked_entry(
         log.warning("change %s was stamped far ahead of server time; restamped", change.change_id)
     else:
         clock.observe(change.hlc)
-    entry = ChangeLogEntry(
+    row = LogRow(
         change_id=change.change_id,
         record_type=change.record_type,
         record_id=change.record_id,
@@ -269,10 +290,10 @@ def _checked_entry(
         device_id=change.device_id,
         received_at=datetime.now(UTC),
     )
-    return entry, restamped, rewritten
+    return row, restamped, rewritten
 
 
-def _free_reference(session: Session, change: Change) -> str | None:
+def _free_reference(records: WriteBatch, change: Change) -> str | None:
     """The number to use instead when another finding of the visit already holds this one.
 
     Two laptops can issue the same number offline. The change that reaches the server second
@@ -282,16 +303,15 @@ def _free_reference(session: Session, change: Change) -> str | None:
     reference = change.fields.get("reference")
     if reference is None:
         return None
-    held = [
-        field_value(other, "reference")
-        for other in session.scalars(
-            select(ServerRecord).where(
-                ServerRecord.record_type == "findings",
-                ServerRecord.scope == change.scope,
-                ServerRecord.record_id != change.record_id,
-            )
+    records.write()  # findings earlier in this batch hold their numbers too
+    states = records.session.scalars(
+        select(RECORDS.c.state).where(
+            RECORDS.c.record_type == "findings",
+            RECORDS.c.scope == change.scope,
+            RECORDS.c.record_id != change.record_id,
         )
-    ]
+    )
+    held = [(state.get("reference") or {}).get("value") for state in states]
     taken = [str(r) for r in held if r is not None]
     if reference not in taken:
         return None
@@ -303,52 +323,65 @@ def _free_reference(session: Session, change: Change) -> str | None:
     return next_reference(kind, [*taken, str(reference)])
 
 
-def merge_into_record(
-    session: Session,
-    entry: ChangeLogEntry,
-    existing: ServerRecord | None,
+def merge_change(
+    records: WriteBatch,
+    row: LogRow,
+    existing: HeldRecord | None,
     *,
     created_by: str | None,
     clock: ServerClock,
-) -> ServerRecord:
-    """Merge a logged change into its record's state; log a conflict record for each lost value.
-    Returns the record."""
-    record = existing or ServerRecord(
-        record_type=entry.record_type,
-        record_id=entry.record_id,
-        scope=entry.scope,
-        created_by=created_by,
-        state={},
-    )
-    if existing is None:
-        session.add(record)
-    state = dict(record.state)
-    lost: list[tuple[str, FieldWrite, FieldWrite]] = []
-    for name, value in entry.fields.items():
-        incoming = FieldWrite(
-            value,
-            entry.hlc,
-            entry.device_id,
-            entry.author_id,
-            entry.base.get(name),
-            entry.change_id,
-        )
-        outcome = merge_field(_write_of(state.get(name)), incoming)
-        if outcome.changed:
-            state[name] = _entry_of(outcome.winner)
-        if outcome.conflict_loser is not None:
-            lost.append((name, outcome.winner, outcome.conflict_loser))
-    record.state = state
-    if record.record_type == "panel_members":
-        refresh_membership(session, record)
+) -> HeldRecord:
+    """Append a change to the log and merge it into its record's state; log a conflict record
+    for each value it made lose. Queued in ``records``; returns the record."""
+    records.append(row)
+    record = existing or records.create(row.record_type, row.record_id, row.scope, created_by)
+    state, lost = merged_state(record.state, row)
+    if state is not record.state:
+        record.state = state
+        records.changed(record)
+    if record.record_type == "panel_members" and (member := membership_of(record)) is not None:
+        user_id, panel_role, active = member
+        records.set_membership(user_id, record.scope, panel_role, active)
     for name, winner, loser in lost:
-        _log_conflict(session, record, name, winner, loser, clock)
+        _log_conflict(records, record, name, winner, loser, clock)
     return record
 
 
+def merged_state(
+    state: dict[str, Any], row: LogRow
+) -> tuple[dict[str, Any], list[tuple[str, FieldWrite, FieldWrite]]]:
+    """``state`` with the change's fields merged in (``state`` itself when no field changed),
+    and each field whose losing value is a conflict, with the winner and loser."""
+    merged: dict[str, Any] | None = None
+    lost: list[tuple[str, FieldWrite, FieldWrite]] = []
+    for name, value in row.fields.items():
+        current = state.get(name)
+        if current is None:  # merge_field's first write: it wins, nothing is lost
+            merged = merged if merged is not None else dict(state)
+            merged[name] = {
+                "value": value,
+                "hlc": row.hlc,
+                "device_id": row.device_id,
+                "author_id": row.author_id,
+                "base": row.base.get(name),
+                "change_id": row.change_id,
+            }
+            continue
+        incoming = FieldWrite(
+            value, row.hlc, row.device_id, row.author_id, row.base.get(name), row.change_id
+        )
+        outcome = merge_field(_write_of(current), incoming)
+        if outcome.changed:
+            merged = merged if merged is not None else dict(state)
+            merged[name] = _entry_of(outcome.winner)
+        if outcome.conflict_loser is not None:
+            lost.append((name, outcome.winner, outcome.conflict_loser))
+    return (merged if merged is not None else state), lost
+
+
 def _log_conflict(
-    session: Session,
-    record: ServerRecord,
+    records: WriteBatch,
+    record: HeldRecord,
     name: str,
     winner: FieldWrite,
     loser: FieldWrite,
@@ -359,10 +392,10 @@ def _log_conflict(
             CONFLICT_NAMESPACE, f"{record.record_type}/{record.record_id}/{name}/{loser.change_id}"
         )
     )
-    if session.get(ServerRecord, ("conflicts", conflict_id)) is not None:
+    if records.get("conflicts", conflict_id) is not None:
         return
     stamp = str(clock.now())
-    entry = ChangeLogEntry(
+    row = LogRow(
         change_id=str(uuid.uuid5(CONFLICT_NAMESPACE, conflict_id)),
         record_type="conflicts",
         record_id=conflict_id,
@@ -388,14 +421,10 @@ def _log_conflict(
         device_id=SERVER_DEVICE,
         received_at=datetime.now(UTC),
     )
-    session.add(entry)
-    session.flush()
-    merge_into_record(session, entry, None, created_by=None, clock=clock)
+    merge_change(records, row, None, created_by=None, clock=clock)
 
 
-def _write_of(entry: dict[str, Any] | None) -> FieldWrite | None:
-    if entry is None:
-        return None
+def _write_of(entry: dict[str, Any]) -> FieldWrite:
     return FieldWrite(
         entry["value"],
         entry["hlc"],
@@ -427,14 +456,16 @@ def server_write(
     *,
     author_id: str | None = None,
 ) -> int:
-    """Write a record as the server itself (admin, imports): logged and merged like any change."""
+    """Write a record as the server itself (admin, imports): logged and merged like any change,
+    and written at once (ORM reads in the same session afterwards see it)."""
     lock_writers(session)
-    existing = session.get(ServerRecord, (record_type, record_id))
+    records = WriteBatch(session)
+    existing = records.get(record_type, record_id)
     base = {
         name: (existing.state[name]["hlc"] if existing and name in existing.state else None)
         for name in fields
     }
-    entry = ChangeLogEntry(
+    row = LogRow(
         change_id=str(uuid.uuid4()),
         record_type=record_type,
         record_id=record_id,
@@ -446,10 +477,9 @@ def server_write(
         device_id=SERVER_DEVICE,
         received_at=datetime.now(UTC),
     )
-    session.add(entry)
-    session.flush()
-    merge_into_record(session, entry, existing, created_by=author_id, clock=clock)
-    return entry.seq
+    merge_change(records, row, existing, created_by=author_id, clock=clock)
+    records.write()
+    return _seq(row)
 
 
 def server_create_many(
@@ -466,8 +496,6 @@ def server_create_many(
     one change-log entry and one merged record, exactly as :func:`server_write` would make them.
     """
     lock_writers(session)
-    log_table = cast(Table, ChangeLogEntry.__table__)
-    record_table = cast(Table, ServerRecord.__table__)
     received = datetime.now(UTC)
     total = 0
     log_rows: list[dict[str, Any]] = []
@@ -475,8 +503,8 @@ def server_create_many(
 
     def flush() -> None:
         if log_rows:
-            insert_rows(session, log_table, log_rows)
-            insert_rows(session, record_table, record_rows)
+            insert_rows(session, LOG, log_rows)
+            insert_rows(session, RECORDS, record_rows)
             log_rows.clear()
             record_rows.clear()
 

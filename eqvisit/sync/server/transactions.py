@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from eqvisit.storage.engine import reader
@@ -26,6 +26,13 @@ class Transactions:
     def __init__(self, engine: Engine) -> None:
         self._writers = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(reader(engine), expire_on_commit=False)
+        # One-statement reads (the token check of every request) need no transaction: on
+        # PostgreSQL they run in autocommit, which saves the BEGIN and COMMIT round trips.
+        self._single = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else reader(engine)
+        )
         self._turn: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
@@ -35,6 +42,12 @@ class Transactions:
         """A transaction that may write: committed on leaving, rolled back on an exception."""
         with self._turn, self._writers() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """A connection for a single read statement (a snapshot of its own)."""
+        with self._single.connect() as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:
