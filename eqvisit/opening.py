@@ -1,9 +1,10 @@
 """Open a profile's services on a thread of their own while the window paints (the GUI's start).
 
-The composition root starts a :class:`ProfileOpening` before it imports Qt. Its thread checks the
-folder, derives the store key (Argon2id releases the GIL, so it overlaps the Qt import and the
-window's first paint), imports the services, checks and opens the store, asks whether the profile
-is empty (the first-run choice), and imports the modules the window builds its pages from. The
+The composition root starts a :class:`ProfileOpening` before it imports Qt; its thread waits for
+the window's first paint (it would slow it: imports hold the GIL, Argon2id's lanes take the CPU).
+Then it checks the folder and derives the store key on a second thread (Argon2id releases the
+GIL) while it imports the services; it checks and opens the store, asks whether the profile is
+empty (the first-run choice), and imports the modules the window builds its pages from. The
 main thread meanwhile shows the window shell and runs the event loop; it attaches the services
 when the opening is done, or handles why it failed (:mod:`eqvisit.ui.startup`): a passphrase to
 ask for (``PassphraseNeeded``, ``WrongStoreKey``), a damaged store to restore (``StoreDamaged``),
@@ -21,7 +22,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from eqvisit.paths import ProfilePaths
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 WINDOW_WAIT_SECONDS = 2.0  # the longest the opening holds back for the window to paint
 
 
@@ -59,9 +61,9 @@ class ProfileOpening:
         warm_modules: tuple[str, ...] = (),
         wait_for_window: bool = False,
     ) -> None:
-        """``wait_for_window``: derive the key at once, but hold the imports and the store until
-        :meth:`window_shown` (or :data:`WINDOW_WAIT_SECONDS`): the thread would otherwise take
-        the GIL from the main thread while it builds and paints the window."""
+        """``wait_for_window``: start nothing until :meth:`window_shown` (or
+        :data:`WINDOW_WAIT_SECONDS`): the imports would take the GIL, and Argon2id's lanes the
+        CPU, from the main thread while it builds and paints the window."""
         self.paths = paths
         self._warm_modules = warm_modules
         self._window_up = threading.Event()
@@ -111,16 +113,9 @@ class ProfileOpening:
             raise RuntimeError("the profile is still being opened")
         future: Future[Opened] = Future()
         self.future = future
-
-        def body() -> None:
-            try:
-                result = attempt()
-            except BaseException as exc:  # handed to the window, which says what to do
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
-
-        self._thread = threading.Thread(target=body, name="eqvisit-open", daemon=True)
+        self._thread = threading.Thread(
+            target=_settle, args=(future, attempt), name="eqvisit-open", daemon=True
+        )
         self._thread.start()
         return future
 
@@ -134,8 +129,7 @@ class ProfileOpening:
         return replace(unlock, passphrase=lambda: typed)
 
     def _key(self) -> bytes:
-        """Check the folder, then derive (or create) the store key — before the heavy imports,
-        so that Argon2id runs while the main thread imports Qt."""
+        """Check the folder, then derive (or create) the store key."""
         from eqvisit.services.store_keys import StoreKeys
         from eqvisit.storage.location import check_location
 
@@ -144,9 +138,17 @@ class ProfileOpening:
         return StoreKeys.of(self.paths).unlock(self._unlock())
 
     def _open(self, key: bytes | None = None) -> Opened:
-        key = key if key is not None else self._key()
         self._window_up.wait(WINDOW_WAIT_SECONDS)
+        deriving: Future[bytes] = Future()
+        if key is None:  # Argon2id releases the GIL: derive beside the imports below
+            threading.Thread(
+                target=_settle, args=(deriving, self._key), name="eqvisit-key", daemon=True
+            ).start()
+        else:
+            deriving.set_result(key)
         from eqvisit.app_services import open_services
+
+        key = deriving.result()
 
         services = open_services(self.paths, key=key)
         try:
@@ -166,3 +168,13 @@ class ProfileOpening:
         aside = restore_backup(backup, self.paths.store_file, key=key)
         log.warning("restored %s; the damaged store was moved to %s", backup, aside)
         return self._open(key)
+
+
+def _settle(future: Future[T], work: Callable[[], T]) -> None:
+    """Run ``work`` and put its result or error in ``future`` (for a thread's target)."""
+    try:
+        result = work()
+    except BaseException as exc:  # handed to whoever waits on the future
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
