@@ -97,6 +97,7 @@ class ProfileOpening:
     def close(self) -> None:
         """Wait for a running attempt, close the services it opened, and carry out a wipe the
         window asked for (it told the user before it closed)."""
+        self._window_up.set()  # a window closed before it painted: nothing to wait for
         if self._thread is not None:
             self._thread.join()
         opened = self.opened
@@ -148,9 +149,7 @@ class ProfileOpening:
             deriving.set_result(key)
         from eqvisit.app_services import open_services
 
-        key = deriving.result()
-
-        services = open_services(self.paths, key=key)
+        services = open_services(self.paths, key=deriving.result())
         try:
             first_run = not services.demo.is_populated()
             for name in self._warm_modules:
