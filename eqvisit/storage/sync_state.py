@@ -17,14 +17,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypedDict, TypeVar, cast
 
-from sqlalchemy import Date, Table, bindparam, delete, func, select, update
+from sqlalchemy import Date, Table, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.storage.base import Base
 from eqvisit.storage.bulk import InsertPlan, Processor, insert_rows, insert_values, plan_insert
-from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
+from eqvisit.storage.models import (
+    FieldVersion,
+    OutboxChange,
+    OutboxState,
+    ReceiptBlock,
+    StaleReceiptBlock,
+    SyncCursor,
+)
 from eqvisit.storage.types import EnumText, UTCDateTime
 
 WHOLE_RECORD = "*"
@@ -617,12 +624,36 @@ def _merge_change(session: Session, change: IncomingChange, known: _Known) -> in
 
 
 def digest(session: Session, scope: str) -> str:
-    """The same digest as the server's receipt, over this store's stamps for the scope.
+    """The same digest as the server's receipt, over this store's stamps for a visit scope.
 
-    SQLite orders text by its bytes, which for UTF-8 is Python's order of the same strings, so
-    the lines arrive sorted as the server sorts them. Each line is built by SQLite while it
-    walks ``ix_field_versions_scope_order``: no sort, no table rows, no Python per field.
+    The digest hashes one ``type|id|field|hlc|device`` line per stamp, in that order. Each
+    record's lines are kept as one block (``receipt_blocks``); triggers on ``field_versions``
+    mark a record stale whenever one of its stamps changes, and only stale blocks are rebuilt
+    here, so a receipt after a sync of 100 changes reads a row per record of the visit instead
+    of building a line per field. SQLite orders text by its bytes, which for UTF-8 is Python's
+    (and the server's) order of the same strings. Writes the rebuilt blocks: the caller commits.
     """
+    if not scope.startswith("visit:"):
+        raise ValueError(f"receipts are kept for visit scopes only, not {scope!r}")
+    _rebuild_stale_blocks(session, scope)
+    blocks = session.connection().execute(
+        select(ReceiptBlock.lines)
+        .where(ReceiptBlock.scope == scope)
+        .order_by(ReceiptBlock.record_type, ReceiptBlock.record_id)
+    )
+    return hashlib.sha256("".join(blocks.scalars().all()).encode()).hexdigest()
+
+
+def _rebuild_stale_blocks(session: Session, scope: str) -> None:
+    stale = select(StaleReceiptBlock.record_type, StaleReceiptBlock.record_id).where(
+        StaleReceiptBlock.scope == scope
+    )
+    session.execute(
+        delete(ReceiptBlock).where(
+            ReceiptBlock.scope == scope,
+            tuple_(ReceiptBlock.record_type, ReceiptBlock.record_id).in_(stale),
+        )
+    )
     line = (
         FieldVersion.record_type
         + "|"
@@ -635,18 +666,35 @@ def digest(session: Session, scope: str) -> str:
         + FieldVersion.device_id
         + "\n"
     )
-    rows = session.connection().execute(
-        select(line)
-        .where(FieldVersion.scope == scope)
-        .order_by(
-            FieldVersion.record_type,
-            FieldVersion.record_id,
-            FieldVersion.field,
-            FieldVersion.hlc,
-            FieldVersion.device_id,
+    # Driven from the stale marks: a correlated subquery per mark walks only that record's
+    # stamps in ix_field_versions_scope_order (a join let SQLite walk the whole scope instead).
+    lines = (
+        select(
+            func.group_concat(line, "").aggregate_order_by(
+                FieldVersion.field, FieldVersion.hlc, FieldVersion.device_id
+            )
+        )
+        .where(
+            FieldVersion.scope == StaleReceiptBlock.scope,
+            FieldVersion.record_type == StaleReceiptBlock.record_type,
+            FieldVersion.record_id == StaleReceiptBlock.record_id,
+        )
+        .scalar_subquery()
+    )
+    marked = select(
+        StaleReceiptBlock.scope,
+        StaleReceiptBlock.record_type,
+        StaleReceiptBlock.record_id,
+        lines.label("lines"),
+    ).where(StaleReceiptBlock.scope == scope)
+    rebuilt = marked.subquery()
+    session.execute(
+        insert(ReceiptBlock).from_select(
+            ["scope", "record_type", "record_id", "lines"],
+            select(rebuilt).where(rebuilt.c.lines.is_not(None)),  # no stamps left: no block
         )
     )
-    return hashlib.sha256("".join([text for (text,) in rows.all()]).encode()).hexdigest()
+    session.execute(delete(StaleReceiptBlock).where(StaleReceiptBlock.scope == scope))
 
 
 def pending_in_scope(session: Session, scope: str) -> int:
@@ -699,4 +747,6 @@ def purge_scope(session: Session, scope: str) -> bool:
         )
     )
     session.execute(delete(SyncCursor).where(SyncCursor.scope == scope))
+    session.execute(delete(ReceiptBlock).where(ReceiptBlock.scope == scope))
+    session.execute(delete(StaleReceiptBlock).where(StaleReceiptBlock.scope == scope))
     return True

@@ -241,6 +241,15 @@ def build_graph() -> list[m.Base]:
         scope=f"visit:{visit.id}",
     )
     setting = m.LocalSetting(key="device_id", value=new_id())
+    block = m.ReceiptBlock(
+        scope=f"visit:{visit.id}",
+        record_type="visits",
+        record_id=visit.id,
+        lines=f"visits|{visit.id}|title|0001|device\n",
+    )
+    stale = m.StaleReceiptBlock(
+        scope=f"visit:{visit.id}", record_type="responses", record_id=response.id
+    )
     blob = m.AttachmentBlob(
         sha256="a" * 64, size=1234, uploaded_bytes=512, attachment_id=attachment.id
     )
@@ -288,6 +297,8 @@ def build_graph() -> list[m.Base]:
         version,
         cursor,
         conflict,
+        block,
+        stale,
         setting,
         blob,
         report_version,

@@ -27,6 +27,8 @@ from eqvisit.storage.models.sync import (
     LocalSetting,
     OutboxChange,
     OutboxState,
+    ReceiptBlock,
+    StaleReceiptBlock,
     SyncCursor,
 )
 from eqvisit.storage.models.visits import (
@@ -62,9 +64,11 @@ __all__ = [
     "OutboxState",
     "PanelMember",
     "Provider",
+    "ReceiptBlock",
     "ReportVersion",
     "Response",
     "SessionInterviewer",
+    "StaleReceiptBlock",
     "Standard",
     "SyncCursor",
     "Template",

@@ -86,6 +86,40 @@ class FieldVersion(Base):
     )
 
 
+class ReceiptBlock(Base):
+    """One visit record's receipt lines, kept so a receipt reads a row per record, not per field.
+
+    ``lines`` is the record's part of the receipt digest: one ``type|id|field|hlc|device`` line
+    per field stamp, in (field, hlc, device) order, so the blocks of a scope in key order are the
+    digest's text. A block is rebuilt only when its record is in ``receipt_stale``.
+    """
+
+    __tablename__ = "receipt_blocks"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[str] = mapped_column(IdType, primary_key=True)
+    lines: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class StaleReceiptBlock(Base):
+    """A visit record whose field stamps changed since its receipt block was built.
+
+    Filled by triggers on ``field_versions`` (migration ``0009_receipt_blocks``), so every write,
+    from any code path or process, marks its record; the next receipt rebuilds those blocks.
+    """
+
+    __tablename__ = "receipt_stale"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[str] = mapped_column(IdType, primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class SyncCursor(Base):
     """How far this device has pulled a scope (``visit:<id>``, ``provider:<id>``, ``reference``)."""
 
