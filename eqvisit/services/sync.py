@@ -279,12 +279,16 @@ class SyncService:
                     _wire(change)
                     for change in sync_state.pending_changes(uow.session, MAX_PUSH_BATCH)
                 ]
+                held = sync_state.cursors(uow.session)
             if not batch:
                 return sent
             say(f"Sending {len(batch)} changes")
-            answer = client.push(batch)
+            cursors = {c.scope: held[c.scope] for c in batch if c.scope in held}
+            answer = client.push(batch, cursors)
             self._observe(answer.server_hlc)
             with self._context.store.unit_of_work() as uow:
+                # The outcomes first: a pull skips our own changes because they are accepted
+                # here, and moving a cursor past them stands for exactly that pull.
                 sync_state.record_results(
                     uow.session,
                     [
@@ -299,6 +303,9 @@ class SyncService:
                         for r in answer.results
                     ],
                 )
+                for caught_up, head in answer.caught_up.items():
+                    if caught_up in cursors:  # only scopes we asked about; never moved back
+                        sync_state.set_cursor(uow.session, caught_up, head)
                 uow.commit()
             sent.pushed += len(batch)
             scope_of = {change.change_id: change.scope for change in batch}
@@ -413,6 +420,7 @@ class SyncService:
                     # The server works out its digest while we work out ours.
                     server = asker.submit(client.receipt, scope)
                     local = sync_state.digest(uow.session, scope)
+                    uow.commit()  # the receipt blocks it rebuilt
                 receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)
 

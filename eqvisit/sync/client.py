@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -89,8 +89,14 @@ class SyncClient:
     def scopes(self) -> ScopeList:
         return self._call("GET", "/v1/scopes", ScopeList)
 
-    def push(self, changes: Sequence[Change]) -> PushResponse:
-        body = PushRequest(changes=list(changes)).model_dump(mode="json")
+    def push(
+        self, changes: Sequence[Change], cursors: Mapping[str, int] | None = None
+    ) -> PushResponse:
+        """Push a batch; ``cursors`` (this device's pull cursor per scope of the batch) lets the
+        server answer which scopes need no pull afterwards (``PushResponse.caught_up``)."""
+        body = PushRequest(changes=list(changes), cursors=dict(cursors or {})).model_dump(
+            mode="json"
+        )
         return self._call("POST", "/v1/push", PushResponse, json=body)
 
     def pull(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> PullPage:

@@ -50,7 +50,12 @@ class Change(WireModel):
 
 
 class PushRequest(WireModel):
+    """A batch of changes, and the pull cursor the device holds for each scope they are in."""
+
     changes: list[Change] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+    cursors: dict[Scope, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, max_length=MAX_PUSH_BATCH
+    )
 
 
 class ChangeResult(WireModel):
@@ -67,8 +72,13 @@ class ChangeResult(WireModel):
 
 
 class PushResponse(WireModel):
+    """``caught_up[scope]`` is a head the device may move its cursor to without pulling: every
+    change of the scope after the cursor it sent, up to that head, is one it just had accepted
+    (a pull would bring back only its own changes, which it already holds)."""
+
     results: list[ChangeResult]
     server_hlc: Stamp
+    caught_up: dict[Scope, int] = Field(default_factory=dict)
 
 
 class PulledChange(Change):

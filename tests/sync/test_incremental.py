@@ -17,9 +17,10 @@ from eqvisit.errors import NotFound
 from eqvisit.paths import resolve_profile
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.sync import SyncService
+from eqvisit.storage import sync_state
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import read_changes_page
-from eqvisit.sync.server import admin
+from eqvisit.sync.server import admin, reading
 from eqvisit.sync.transport import InProcessTransport
 from tests.conftest import TEST_UNLOCK
 from tests.sync.conftest import PASSWORD, Central
@@ -99,18 +100,44 @@ def test_a_change_from_another_laptop_is_pulled_and_the_receipt_asked_again(
     assert [o.text for o in lead.capture.observations(central.visit_id)] == ["Rota gaps on nights"]
 
 
-def test_a_laptops_own_change_coming_back_changes_nothing(
+def test_a_laptop_whose_push_is_all_that_is_new_moves_its_cursor_without_pulling(
+    central: Central,
+    counted: MakeCounted,
+) -> None:
+    panel, panel_sync, recorder = counted("panel1")
+    panel_sync.sync_once()
+    panel.capture.add_observation(central.visit_id, "Handover is structured")
+    before = len(recorder.paths)
+    report = panel_sync.sync_once()
+    assert recorder.paths[before:] == ["/v1/scopes", "/v1/push", "/v1/receipt"]
+    assert report.accepted == 1 and report.pulled == 0
+    assert all(r.matches for r in report.receipts), "nothing was missed by not pulling"
+    scope = f"visit:{central.visit_id}"
+    with Session(central.engine) as session:
+        head = reading.scope_heads(session, [scope])[scope]
+    with panel.context.store.unit_of_work() as uow:
+        assert sync_state.cursor(uow.session, scope) == head
+    assert sync_paths(panel_sync, recorder) == ["/v1/scopes"], "and is up to date after it"
+
+
+def test_a_laptops_own_change_pulled_back_beside_anothers_changes_nothing(
     central: Central,
     counted: MakeCounted,
 ) -> None:
     panel, panel_sync, _ = counted("panel1")
+    other, other_sync, _ = counted("panel2")
     panel_sync.sync_once()
+    other_sync.sync_once()
+    other.capture.add_observation(central.visit_id, "Rota gaps on nights")
+    other_sync.sync_once()
     panel.capture.add_observation(central.visit_id, "Handover is structured")
     report = panel_sync.sync_once()
     assert report.accepted == 1
-    assert report.pulled >= 1, "the observation came back in the visit's page"
-    assert report.applied == 0, "this laptop holds it already"
+    assert report.pulled == 2, "another laptop's change came first: the page holds both"
+    assert report.applied == 1, "this laptop holds its own already"
     assert all(r.matches for r in report.receipts)
+    texts = sorted(o.text for o in panel.capture.observations(central.visit_id))
+    assert texts == ["Handover is structured", "Rota gaps on nights"]
 
 
 def test_a_visit_granted_again_brings_back_the_laptops_own_records(

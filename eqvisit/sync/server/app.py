@@ -242,7 +242,14 @@ def create_app(
                     [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
                 ) from exc
             results = pushes((who, pushed.changes))
-            answered = PushResponse(results=results, server_hlc=str(server_clock.now()))
+            caught_up: dict[str, int] = {}
+            if pushed.cursors:
+                scope_of = {change.change_id: change.scope for change in pushed.changes}
+                with transactions.read() as session:
+                    caught_up = reading.caught_up(session, pushed.cursors, results, scope_of)
+            answered = PushResponse(
+                results=results, server_hlc=str(server_clock.now()), caught_up=caught_up
+            )
             return answered.model_dump_json().encode()
 
         return Response(await run_in_threadpool(answer), media_type="application/json")

@@ -8,7 +8,7 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,14 +18,22 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from eqvisit.domain.enums import UserRole
-from eqvisit.sync.permissions import Action, Grant, grant
-from eqvisit.sync.protocol import Receipt, ScopeGrant
+from eqvisit.sync.permissions import (
+    PROVIDER_RECORDS,
+    REFERENCE_RECORDS,
+    VISIT_RECORDS,
+    Action,
+    Grant,
+    grant,
+)
+from eqvisit.sync.protocol import ChangeResult, Receipt, ScopeGrant
 from eqvisit.sync.server.access import (
     Actor,
     Refused,
     field_value,
     may_read,
     role_in_scope,
+    scope_kind,
     visit_scopes_of,
 )
 from eqvisit.sync.server.clock import ServerClock
@@ -68,6 +76,42 @@ def scopes_for(session: Session, actor: Actor) -> list[ScopeGrant]:
     )
     heads = scope_heads(session, [g.scope for g in grants])
     return [g.model_copy(update={"head": heads.get(g.scope, 0)}) for g in grants]
+
+
+def caught_up(
+    session: Session,
+    cursors: Mapping[str, int],
+    results: Sequence[ChangeResult],
+    scope_of: Mapping[str, str],
+) -> dict[str, int]:
+    """For each scope this push had changes accepted in, the head the device may move its cursor
+    to without pulling: given only when every change after its cursor is one of this push's.
+
+    Read after the push committed, so a change another device committed since shows up here
+    and the device pulls as usual. Only the device's own changes are counted, so the answer
+    tells it nothing about anyone else's beyond "there is nothing new".
+    """
+    mine: dict[str, dict[str, int]] = {}
+    for result in results:
+        scope = scope_of.get(result.change_id)
+        if (
+            result.status == "accepted"
+            and result.server_seq is not None
+            and scope is not None
+            and scope in cursors
+        ):
+            mine.setdefault(scope, {})[result.change_id] = result.server_seq
+    heads: dict[str, int] = {}
+    for scope, accepted in mine.items():
+        after = session.execute(
+            select(ChangeLogEntry.seq, ChangeLogEntry.change_id)
+            .where(ChangeLogEntry.scope == scope, ChangeLogEntry.seq > cursors[scope])
+            .order_by(ChangeLogEntry.seq)
+            .limit(len(accepted) + 1)
+        ).all()
+        if after and all(accepted.get(change_id) == seq for seq, change_id in after):
+            heads[scope] = after[-1].seq
+    return heads
 
 
 def scope_heads(session: Session, scopes: Sequence[str]) -> dict[str, int]:
@@ -193,10 +237,7 @@ def _readable_filter(
 def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
     """A digest over the winning stamp of every field of every record the actor may read."""
     role = _reading_role(session, actor, scope)
-    types = session.scalars(
-        select(ServerRecord.record_type).where(ServerRecord.scope == scope).distinct()
-    ).all()
-    if all(grant(role, t, Action.READ) is Grant.ALL for t in types):
+    if _reads_every_record(session, role, scope):
         blocks = _RECEIPTS.blocks(session, scope)
         text = "".join([blocks[key] for key in sorted(blocks)])
         records = sum(1 for block in blocks.values() if block)
@@ -215,6 +256,25 @@ def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
         scope=scope, digest=digest_lines(lines), records=len({(r[0], r[1]) for r in lines})
     )
 
+
+def _reads_every_record(session: Session, role: UserRole, scope: str) -> bool:
+    """Whether ``role`` may read every record of the scope: at once when it reads every type a
+    scope of its kind can hold (pushes are refused in a scope of the wrong kind), else by the
+    types the scope holds (a walk of the scope's records: half a receipt's time on a visit)."""
+    possible = _RECORDS_OF_KIND.get(scope_kind(scope), ())
+    if possible and all(grant(role, t, Action.READ) is Grant.ALL for t in possible):
+        return True
+    present = session.scalars(
+        select(ServerRecord.record_type).where(ServerRecord.scope == scope).distinct()
+    ).all()
+    return all(grant(role, t, Action.READ) is Grant.ALL for t in present)
+
+
+_RECORDS_OF_KIND = {
+    "visit": VISIT_RECORDS,
+    "provider": PROVIDER_RECORDS,
+    "reference": REFERENCE_RECORDS,
+}
 
 RecordKey = tuple[str, str]
 
