@@ -26,7 +26,7 @@ from eqvisit.errors import AuthError, WipeRequired
 from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
-from eqvisit.storage import retention, sync_state
+from eqvisit.storage import receipt_blocks, retention, sync_state
 from eqvisit.storage.models import OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox
 from eqvisit.storage.unit_of_work import UnitOfWork
@@ -279,11 +279,10 @@ class SyncService:
                     _wire(change)
                     for change in sync_state.pending_changes(uow.session, MAX_PUSH_BATCH)
                 ]
-                held = sync_state.cursors(uow.session)
+                cursors = sync_state.cursors(uow.session, {change.scope for change in batch})
             if not batch:
                 return sent
             say(f"Sending {len(batch)} changes")
-            cursors = {c.scope: held[c.scope] for c in batch if c.scope in held}
             answer = client.push(batch, cursors)
             self._observe(answer.server_hlc)
             with self._context.store.unit_of_work() as uow:
@@ -419,7 +418,7 @@ class SyncService:
                         continue
                     # The server works out its digest while we work out ours.
                     server = asker.submit(client.receipt, scope)
-                    local = sync_state.digest(uow.session, scope)
+                    local = receipt_blocks.digest(uow.session, scope)
                     uow.commit()  # the receipt blocks it rebuilt
                 receipts.append(self._compare(scope, at, local, server.result().digest, unsent))
         return tuple(receipts)

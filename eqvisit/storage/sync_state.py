@@ -1,4 +1,4 @@
-"""The laptop's side of sync in the store: outbox results, applying pulled pages, cursors, digests.
+"""The laptop's side of sync in the store: outbox results, applying pulled pages, cursors, purges.
 
 Pulled changes are merged field by field with the same rule as the server
 (:mod:`eqvisit.domain.merge`), so every laptop converges whatever order pages arrive in. A page
@@ -9,7 +9,6 @@ and its cursor are written in the caller's one transaction. Conflicts are decide
 from __future__ import annotations
 
 import functools
-import hashlib
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,21 +16,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypedDict, TypeVar, cast
 
-from sqlalchemy import Date, Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Date, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.merge import FieldWrite, merge_field
+from eqvisit.storage import receipt_blocks
 from eqvisit.storage.base import Base
 from eqvisit.storage.bulk import InsertPlan, Processor, insert_rows, insert_values, plan_insert
-from eqvisit.storage.models import (
-    FieldVersion,
-    OutboxChange,
-    OutboxState,
-    ReceiptBlock,
-    StaleReceiptBlock,
-    SyncCursor,
-)
+from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
 from eqvisit.storage.types import EnumText, UTCDateTime
 
 WHOLE_RECORD = "*"
@@ -241,8 +234,12 @@ def cursor(session: Session, scope: str) -> int:
     return found.cursor if found is not None else 0
 
 
-def cursors(session: Session) -> dict[str, int]:
-    return {row.scope: row.cursor for row in session.scalars(select(SyncCursor))}
+def cursors(session: Session, scopes: Iterable[str] | None = None) -> dict[str, int]:
+    """Every scope's cursor, or those of ``scopes`` (scopes never pulled are left out)."""
+    query = select(SyncCursor)
+    if scopes is not None:
+        query = query.where(SyncCursor.scope.in_(sorted(set(scopes))))
+    return {row.scope: row.cursor for row in session.scalars(query)}
 
 
 def set_cursor(session: Session, scope: str, value: int) -> None:
@@ -623,80 +620,6 @@ def _merge_change(session: Session, change: IncomingChange, known: _Known) -> in
     return 1
 
 
-def digest(session: Session, scope: str) -> str:
-    """The same digest as the server's receipt, over this store's stamps for a visit scope.
-
-    The digest hashes one ``type|id|field|hlc|device`` line per stamp, in that order. Each
-    record's lines are kept as one block (``receipt_blocks``); triggers on ``field_versions``
-    mark a record stale whenever one of its stamps changes, and only stale blocks are rebuilt
-    here, so a receipt after a sync of 100 changes reads a row per record of the visit instead
-    of building a line per field. SQLite orders text by its bytes, which for UTF-8 is Python's
-    (and the server's) order of the same strings. Writes the rebuilt blocks: the caller commits.
-    """
-    if not scope.startswith("visit:"):
-        raise ValueError(f"receipts are kept for visit scopes only, not {scope!r}")
-    _rebuild_stale_blocks(session, scope)
-    blocks = session.connection().execute(
-        select(ReceiptBlock.lines)
-        .where(ReceiptBlock.scope == scope)
-        .order_by(ReceiptBlock.record_type, ReceiptBlock.record_id)
-    )
-    return hashlib.sha256("".join(blocks.scalars().all()).encode()).hexdigest()
-
-
-def _rebuild_stale_blocks(session: Session, scope: str) -> None:
-    stale = select(StaleReceiptBlock.record_type, StaleReceiptBlock.record_id).where(
-        StaleReceiptBlock.scope == scope
-    )
-    session.execute(
-        delete(ReceiptBlock).where(
-            ReceiptBlock.scope == scope,
-            tuple_(ReceiptBlock.record_type, ReceiptBlock.record_id).in_(stale),
-        )
-    )
-    line = (
-        FieldVersion.record_type
-        + "|"
-        + FieldVersion.record_id
-        + "|"
-        + FieldVersion.field
-        + "|"
-        + FieldVersion.hlc
-        + "|"
-        + FieldVersion.device_id
-        + "\n"
-    )
-    # Driven from the stale marks: a correlated subquery per mark walks only that record's
-    # stamps in ix_field_versions_scope_order (a join let SQLite walk the whole scope instead).
-    lines = (
-        select(
-            func.group_concat(line, "").aggregate_order_by(
-                FieldVersion.field, FieldVersion.hlc, FieldVersion.device_id
-            )
-        )
-        .where(
-            FieldVersion.scope == StaleReceiptBlock.scope,
-            FieldVersion.record_type == StaleReceiptBlock.record_type,
-            FieldVersion.record_id == StaleReceiptBlock.record_id,
-        )
-        .scalar_subquery()
-    )
-    marked = select(
-        StaleReceiptBlock.scope,
-        StaleReceiptBlock.record_type,
-        StaleReceiptBlock.record_id,
-        lines.label("lines"),
-    ).where(StaleReceiptBlock.scope == scope)
-    rebuilt = marked.subquery()
-    session.execute(
-        insert(ReceiptBlock).from_select(
-            ["scope", "record_type", "record_id", "lines"],
-            select(rebuilt).where(rebuilt.c.lines.is_not(None)),  # no stamps left: no block
-        )
-    )
-    session.execute(delete(StaleReceiptBlock).where(StaleReceiptBlock.scope == scope))
-
-
 def pending_in_scope(session: Session, scope: str) -> int:
     return len(
         session.scalars(
@@ -747,6 +670,5 @@ def purge_scope(session: Session, scope: str) -> bool:
         )
     )
     session.execute(delete(SyncCursor).where(SyncCursor.scope == scope))
-    session.execute(delete(ReceiptBlock).where(ReceiptBlock.scope == scope))
-    session.execute(delete(StaleReceiptBlock).where(StaleReceiptBlock.scope == scope))
+    receipt_blocks.forget_scope(session, scope)
     return True

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.ids import new_id
-from eqvisit.storage import sync_state
+from eqvisit.storage import receipt_blocks, sync_state
 from eqvisit.storage.engine import create_store_engine
 from eqvisit.storage.migrate import upgrade_store
 from eqvisit.storage.models import FieldVersion, ReceiptBlock, StaleReceiptBlock
@@ -116,13 +116,14 @@ def test_the_kept_digest_equals_the_digest_from_scratch(
                         delete(FieldVersion).where(FieldVersion.record_id == records[record])
                     )
                 case ("receipt", bool(kept)):
-                    assert sync_state.digest(session, scopes[0]) == from_scratch(session, scopes[0])
+                    kept_digest = receipt_blocks.digest(session, scopes[0])
+                    assert kept_digest == from_scratch(session, scopes[0])
                     if not kept:
                         continue  # rolled back: the blocks it rebuilt and the marks it cleared
             uow.commit()
     with store.unit_of_work() as uow:
         for scope in scopes[:2]:
-            assert sync_state.digest(uow.session, scope) == from_scratch(uow.session, scope)
+            assert receipt_blocks.digest(uow.session, scope) == from_scratch(uow.session, scope)
         uow.commit()
         assert (
             uow.session.scalar(
@@ -144,14 +145,14 @@ def test_stamps_outside_visits_are_not_marked(store: Store) -> None:
 
 def test_a_receipt_is_kept_for_visit_scopes_only(store: Store) -> None:
     with store.unit_of_work() as uow, pytest.raises(ValueError, match="visit scopes only"):
-        sync_state.digest(uow.session, "provider:p1")
+        receipt_blocks.digest(uow.session, "provider:p1")
 
 
 def test_purging_a_visit_leaves_no_blocks_of_it(store: Store) -> None:
     scope = "visit:v-purged"
     with store.unit_of_work() as uow:
         uow.session.execute(insert(FieldVersion), [stamp(scope, "r1", "value", 5)])
-        sync_state.digest(uow.session, scope)
+        receipt_blocks.digest(uow.session, scope)
         uow.session.execute(insert(FieldVersion), [stamp(scope, "r2", "value", 6)])
         assert sync_state.purge_scope(uow.session, scope)
         uow.commit()
@@ -179,6 +180,6 @@ def test_a_store_upgraded_with_visit_stamps_has_them_in_its_first_receipt(tmp_pa
             {"n": "field_versions_receipt_%"},
         ).scalar_one()
         assert triggers == 3
-        assert sync_state.digest(session, scope) == from_scratch(session, scope)
+        assert receipt_blocks.digest(session, scope) == from_scratch(session, scope)
         assert session.scalar(select(func.count()).select_from(ReceiptBlock)) == 2
     engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -82,19 +82,41 @@ class _Pusher(threading.Thread):
             self.error = exc
 
 
+class _FirstHeld:
+    """A group's work whose first transaction waits to be released, so pushes started meanwhile
+    queue behind it; ``groups`` is how many pushes each transaction held."""
+
+    def __init__(self, work: Callable[[Session, Sequence[Job]], list[list[ChangeResult]]]) -> None:
+        self.work = work
+        self.groups: list[int] = []
+        self.running = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, session: Session, jobs: Sequence[Job]) -> list[list[ChangeResult]]:
+        self.groups.append(len(jobs))
+        if len(self.groups) == 1:
+            self.running.set()
+            assert self.release.wait(WAIT)
+        return self.work(session, jobs)
+
+
+def _push_queued(central: Central, held: _FirstHeld, jobs: list[Job]) -> list[_Pusher]:
+    """Push ``jobs``: the first alone, the rest queued behind it in order, then all answered."""
+    commit = GroupCommit(Transactions(central.engine), held, size=lambda j: len(j[1]), max_size=100)
+    pushers = [_Pusher(commit, job) for job in jobs]
+    pushers[0].start()
+    assert held.running.wait(WAIT)
+    for number, pusher in enumerate(pushers[1:], start=1):
+        pusher.start()  # one at a time, so they queue in this order
+        _wait_until(lambda number=number: commit.queued == number)
+    held.release.set()
+    for pusher in pushers:
+        pusher.join(WAIT)
+    return pushers
+
+
 def test_pushes_waiting_together_share_one_transaction(central: Central) -> None:
-    groups: list[int] = []
-    first_running = threading.Event()
-    release = threading.Event()
-
-    def work(session: Session, jobs: Sequence[Job]) -> list[list[ChangeResult]]:
-        groups.append(len(jobs))
-        if len(groups) == 1:
-            first_running.set()
-            assert release.wait(WAIT)
-        return exchange.push_many(session, jobs, central.clock)
-
-    commit = GroupCommit(Transactions(central.engine), work, size=lambda j: len(j[1]), max_size=100)
+    held = _FirstHeld(lambda session, jobs: exchange.push_many(session, jobs, central.clock))
     jobs: list[Job] = []
     for number in range(5):
         actor = _lead(central, f"device-{number}")
@@ -107,17 +129,9 @@ def test_pushes_waiting_together_share_one_transaction(central: Central) -> None
                 ],
             )
         )
-    pushers = [_Pusher(commit, job) for job in jobs]
-    pushers[0].start()
-    assert first_running.wait(WAIT)
-    for number, pusher in enumerate(pushers[1:], start=1):
-        pusher.start()  # one at a time, so they queue in this order
-        _wait_until(lambda number=number: commit.queued == number)
-    release.set()
-    for pusher in pushers:
-        pusher.join(WAIT)
+    pushers = _push_queued(central, held, jobs)
 
-    assert groups == [1, 4], "the four that waited went in one transaction"
+    assert held.groups == [1, 4], "the four that waited went in one transaction"
     seqs: list[int] = []
     for pusher, (_actor, changes) in zip(pushers, jobs, strict=True):
         assert pusher.error is None
@@ -133,21 +147,14 @@ def test_pushes_waiting_together_share_one_transaction(central: Central) -> None
 def test_a_failing_push_fails_alone(central: Central) -> None:
     """The shared transaction fails, so each push runs again alone: only the bad one fails."""
     poison_id = new_id()
-    runs: list[int] = []
-    first_running = threading.Event()
-    release = threading.Event()
 
     def work(session: Session, jobs: Sequence[Job]) -> list[list[ChangeResult]]:
-        runs.append(len(jobs))
-        if len(runs) == 1:
-            first_running.set()
-            assert release.wait(WAIT)
         answers = exchange.push_many(session, jobs, central.clock)
         if any(change.change_id == poison_id for _actor, changes in jobs for change in changes):
             raise RuntimeError("this push breaks its transaction")
         return answers
 
-    commit = GroupCommit(Transactions(central.engine), work, size=lambda j: len(j[1]), max_size=100)
+    held = _FirstHeld(work)
     jobs: list[Job] = []
     for number in range(4):
         actor = _lead(central, f"device-{number}")
@@ -155,17 +162,9 @@ def test_a_failing_push_fails_alone(central: Central) -> None:
         if number == 2:
             change = change.model_copy(update={"change_id": poison_id})
         jobs.append((actor, [change]))
-    pushers = [_Pusher(commit, job) for job in jobs]
-    pushers[0].start()
-    assert first_running.wait(WAIT)
-    for number, pusher in enumerate(pushers[1:], start=1):
-        pusher.start()  # one at a time, so they queue in this order
-        _wait_until(lambda number=number: commit.queued == number)
-    release.set()
-    for pusher in pushers:
-        pusher.join(WAIT)
+    pushers = _push_queued(central, held, jobs)
 
-    assert runs == [1, 3, 1, 1, 1], "the group of three failed, then each ran alone"
+    assert held.groups == [1, 3, 1, 1, 1], "the group of three failed, then each ran alone"
     assert isinstance(pushers[2].error, RuntimeError)
     good = [p for number, p in enumerate(pushers) if number != 2]
     assert all(p.error is None and p.answer and p.answer[0].status == "accepted" for p in good)
