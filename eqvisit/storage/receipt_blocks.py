@@ -58,7 +58,7 @@ def _rebuild_stale_blocks(session: Session, scope: str) -> None:
         + "\n"
     )
     # Driven from the stale marks: a correlated subquery per mark walks only that record's
-    # stamps in ix_field_versions_scope_order (a join let SQLite walk the whole scope instead).
+    # stamps in ix_field_versions_scope_record (a join let SQLite walk the whole scope instead).
     lines = (
         select(
             func.group_concat(line, "").aggregate_order_by(

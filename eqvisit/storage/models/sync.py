@@ -72,17 +72,12 @@ class FieldVersion(Base):
     scope: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (
-        # A scope's stamps in receipt order, read from the index alone: the digest every sync
-        # computes for a visit is a walk of this, not a sort of the visit's rows.
-        Index(
-            "ix_field_versions_scope_order",
-            "scope",
-            "record_type",
-            "record_id",
-            "field",
-            "hlc",
-            "device_id",
-        ),
+        # A scope's records in receipt order (purges, stale receipt blocks); the primary key's
+        # columns end it, so each record's stamps are a short range of the table.
+        Index("ix_field_versions_scope_record", "scope", "record_type", "record_id", "field"),
+        # One B-tree keyed by the primary key instead of rows plus a key index: every edit and
+        # every pulled row writes a stamp (migration 0010).
+        {"sqlite_with_rowid": False},
     )
 
 
