@@ -19,7 +19,7 @@ from eqvisit.domain.hlc import Stamp
 from eqvisit.errors import DomainError, InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.visit_rights import role_in_visit
-from eqvisit.storage import sync_state
+from eqvisit.storage import wire_values
 from eqvisit.storage.base import Base, SyncedRecord
 from eqvisit.storage.changes import wire_value
 from eqvisit.storage.models import Conflict, OutboxChange, OutboxState
@@ -140,7 +140,7 @@ class ConflictService:
                     raise InvalidValue(conflict.field, "the merged text is empty")
             settled = recorder.write(
                 record,
-                {conflict.field: sync_state.from_wire(model, conflict.field, value)},
+                {conflict.field: wire_values.from_wire(model, conflict.field, value)},
                 conflict.scope,
             )
             recorder.write(conflict, {"resolved_by_change": settled.change_id}, conflict.scope)
@@ -162,7 +162,7 @@ class ConflictService:
         if edit is Grant.ALL:
             return None
         if edit is Grant.OWN:
-            model = sync_state.model_for(conflict.record_type)
+            model = wire_values.model_for(conflict.record_type)
             record = uow.session.get(model, conflict.record_id) if model is not None else None
             owners = OWNER_FIELDS.get(conflict.record_type, ())
             if record is not None and any(getattr(record, f, None) == me for f in owners):
@@ -186,7 +186,7 @@ class ConflictService:
             unknown = [name for name in fields if name not in model.__table__.columns]
             if unknown:
                 raise InvalidValue(", ".join(unknown), f"not a field of {refused.record_type}")
-            values = {name: sync_state.from_wire(model, name, v) for name, v in fields.items()}
+            values = {name: wire_values.from_wire(model, name, v) for name, v in fields.items()}
             change = recorder.write(record, values, refused.scope)
             uow.session.delete(refused)
             uow.commit()
@@ -207,7 +207,7 @@ def _require_rejected(uow: UnitOfWork, change_id: str) -> OutboxChange:
 
 
 def _record(uow: UnitOfWork, record_type: str, record_id: str) -> tuple[type[Base], SyncedRecord]:
-    model = sync_state.model_for(record_type)
+    model = wire_values.model_for(record_type)
     record: object = uow.session.get(model, record_id) if model is not None else None
     if model is None or not isinstance(record, SyncedRecord):
         raise NotFound(record_type, record_id)
@@ -216,7 +216,7 @@ def _record(uow: UnitOfWork, record_type: str, record_id: str) -> tuple[type[Bas
 
 def _current_value(uow: UnitOfWork, conflict: Conflict) -> Any:
     """The field's value on this laptop now, in its wire form (comparable with the conflict's)."""
-    model = sync_state.model_for(conflict.record_type)
+    model = wire_values.model_for(conflict.record_type)
     record = uow.session.get(model, conflict.record_id) if model is not None else None
     return wire_value(getattr(record, conflict.field, None)) if record is not None else None
 
@@ -240,7 +240,7 @@ def _name(uow: UnitOfWork, cache: dict[str | None, str], user_id: str | None) ->
 
 def _describe(uow: UnitOfWork, record_type: str, record_id: str) -> str:
     name = RECORD_NAMES.get(record_type, record_type.replace("_", " ").capitalize())
-    model = sync_state.model_for(record_type)
+    model = wire_values.model_for(record_type)
     record = uow.session.get(model, record_id) if model is not None else None
     for attribute in ("reference", "title", "description", "text"):
         value = getattr(record, attribute, None)

@@ -26,7 +26,7 @@ from eqvisit.errors import AuthError, WipeRequired
 from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
-from eqvisit.storage import receipt_blocks, retention, sync_state
+from eqvisit.storage import pulled_pages, receipt_blocks, retention, sync_state
 from eqvisit.storage.models import OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox
 from eqvisit.storage.unit_of_work import UnitOfWork
@@ -353,8 +353,8 @@ class SyncService:
                 if uow is None:
                     uow = open_work.enter_context(self._context.store.unit_of_work())
                     held, opened = 0, time.monotonic()
-                changes = cast(list[sync_state.IncomingChange], page.changes)
-                applied += sync_state.apply_page(
+                changes = cast(list[pulled_pages.IncomingChange], page.changes)
+                applied += pulled_pages.apply_page(
                     uow.session, changes, per_field_versions=per_field, own_device=own_device
                 )
                 sync_state.set_cursor(uow.session, scope, page.cursor)

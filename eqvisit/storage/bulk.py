@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
 
 
 @functools.cache
@@ -137,3 +138,9 @@ def _copy(
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in values:
             copy.write_row(row)
+
+
+def chunks(items: Sequence[T], size: int = 400) -> Iterator[Sequence[T]]:
+    """Slices small enough for one ``IN (…)`` list on every database we run on."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
 from eqvisit.domain.ids import new_id
 from eqvisit.storage import models as m
-from eqvisit.storage import sync_state
+from eqvisit.storage import pulled_pages, wire_values
 from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.store import Store
 from eqvisit.sync.server.database import open_central_store
@@ -176,7 +176,7 @@ def test_pulled_new_records_are_stored_as_sqlalchemy_stores_their_values(store: 
             m.Provider(id=provider_id, ods_code="RZY", name="T", kind=ProviderKind.TRUST)
         )
         uow.session.flush()
-        changes: list[sync_state.IncomingChange] = [
+        changes: list[pulled_pages.IncomingChange] = [
             {
                 "change_id": new_id(),
                 "record_type": "intelligence_items",
@@ -189,12 +189,12 @@ def test_pulled_new_records_are_stored_as_sqlalchemy_stores_their_values(store: 
             }
             for index, (record_id, fields) in enumerate(zip(pulled, wire, strict=True))
         ]
-        applied = sync_state.apply_page(uow.session, changes, per_field_versions=False)
+        applied = pulled_pages.apply_page(uow.session, changes, per_field_versions=False)
         model = m.IntelligenceItem
         uow.session.execute(
             insert(table),
             [
-                {"id": record_id, **{k: sync_state.from_wire(model, k, v) for k, v in f.items()}}
+                {"id": record_id, **{k: wire_values.from_wire(model, k, v) for k, v in f.items()}}
                 for record_id, f in zip(usual, wire, strict=True)
             ],
         )

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from eqvisit.app_services import Services
 from eqvisit.domain.enums import UserRole
-from eqvisit.storage import sync_state
+from eqvisit.storage import wire_values
 from eqvisit.storage.changes import wire_value
 from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
 from eqvisit.sync.server.access import Actor, may_read, role_in_scope
@@ -296,7 +296,7 @@ def assert_replica_matches_server(services: Services, engine: Engine, scope: str
             f"different {[(k, held[k], expected[k]) for k in stale]}"
         )
         for record in records:
-            model = sync_state.model_for(record.record_type)
+            model = wire_values.model_for(record.record_type)
             assert model is not None, record.record_type
             row = session.get(model, record.record_id)
             assert row is not None, f"{record.record_type} {record.record_id} is missing locally"
