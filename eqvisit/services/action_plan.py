@@ -7,12 +7,12 @@ from datetime import date
 
 from eqvisit.domain.enums import ActionStatus, FindingKind
 from eqvisit.domain.ids import utc_now
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.domain.validation import check_text
 from eqvisit.errors import DomainError, NotFound
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.dto import ActionRow
 from eqvisit.services.findings_dto import ActionPlanRow, RequirementRow
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.changes import ChangeRecorder
 from eqvisit.storage.models import ActionItem, ActionStatusChange, Finding
 from eqvisit.storage.repositories import findings

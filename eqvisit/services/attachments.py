@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.errors import DomainError, InvalidValue, NotFound, StorageError
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.dto import AttachmentRow
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import Attachment, AttachmentBlob
 from eqvisit.storage.repositories import attachments, visits
 from eqvisit.storage.repositories.attachments import BlobTask

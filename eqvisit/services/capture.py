@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from eqvisit.domain.enums import Sentiment
 from eqvisit.domain.ids import natural_id
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.domain.validation import check_attendance, check_text
 from eqvisit.errors import DomainError, NotFound
 from eqvisit.services.context import ServiceContext
@@ -23,7 +24,6 @@ from eqvisit.services.session_form import (
     SessionForm,
     missing_required,
 )
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import Observation, Response
 from eqvisit.storage.repositories import capture, templates, visits
 from eqvisit.sync.permissions import Action, Grant, grant, panel_role_to_role

@@ -10,12 +10,12 @@ from eqvisit.domain.enums import FindingKind, FindingStatus
 from eqvisit.domain.ids import utc_now
 from eqvisit.domain.numbering import next_reference
 from eqvisit.domain.risk import RiskRating
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.domain.validation import check_text
 from eqvisit.errors import DomainError, InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.dto import FindingRow
 from eqvisit.services.mapping import finding_row
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import EvidenceLink, Finding
 from eqvisit.storage.repositories import findings, visits
 from eqvisit.storage.unit_of_work import UnitOfWork

@@ -18,13 +18,13 @@ from eqvisit import __version__
 from eqvisit.domain.enums import PanelRole, VisitStatus
 from eqvisit.domain.ids import new_id, utc_now
 from eqvisit.domain.lifecycle import check_transition
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.errors import DomainError, NotFound, StorageError
 from eqvisit.reports.data import Provenance, SignOff, report_digest
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.exports import write_file
 from eqvisit.services.report_data import build_report_data, label, require_visit
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import ReportVersion
 from eqvisit.storage.repositories import reports, users, visits
 

@@ -22,20 +22,22 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, cast
 
 from eqvisit.domain.hlc import Stamp
+from eqvisit.domain.scopes import server_owned
 from eqvisit.errors import AuthError, WipeRequired
 from eqvisit.services.attachments import AttachmentService, TransferSummary
 from eqvisit.services.context import ServiceContext
 from eqvisit.services.credentials import Connection, CredentialStore
-from eqvisit.storage import pulled_pages, receipt_blocks, retention, sync_state
+from eqvisit.storage import feed_pages, pulled_pages, receipt_blocks, retention, sync_state
 from eqvisit.storage.models import OutboxChange, OutboxState
 from eqvisit.storage.repositories import outbox
 from eqvisit.storage.unit_of_work import UnitOfWork
 from eqvisit.sync.client import DeviceRevoked, SyncClient
-from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_PULL_PAGE, MAX_PUSH_BATCH, Change
+from eqvisit.sync.protocol import DEFAULT_PULL_PAGE, MAX_FEED_PAGE, MAX_PUSH_BATCH, Change
 from eqvisit.sync.transport import InProcessTransport
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,17 @@ class _Sent:
 
 
 @dataclass(frozen=True)
+class _Page:
+    """A fetched page, ready to write: where it leaves the scope's cursor, and how to write it."""
+
+    cursor: int
+    more: bool
+    server_hlc: str
+    count: int
+    write: Callable[[Session], int]
+
+
+@dataclass(frozen=True)
 class SignIn:
     connection: Connection
     token_kept_in: str
@@ -162,11 +175,14 @@ class SyncService:
         *,
         purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS,
         request_wipe: Callable[[str], None] | None = None,
+        feed_page_size: int = MAX_FEED_PAGE,
     ) -> None:
         """``request_wipe`` (the app passes the profile's wipe): called when the server revoked
         this device, before :class:`WipeRequired` tells the caller; without it the token is
-        forgotten and :class:`DeviceRevoked` raised, nothing erased."""
+        forgotten and :class:`DeviceRevoked` raised, nothing erased. ``feed_page_size``: changes
+        asked per page of a scope the central store owns (tests make pages small)."""
         self._request_wipe = request_wipe
+        self._feed_page_size = feed_page_size
         if purge_closed_after_days < 0:
             raise ValueError("purge_closed_after_days must not be negative")
         self._purge_closed_after_days = purge_closed_after_days
@@ -322,19 +338,56 @@ class SyncService:
                 return sent
 
     def _pull_scope(self, client: SyncClient, scope: str, say: Progress) -> tuple[int, int]:
-        """Pull a scope page by page, each page applied with its cursor in one transaction.
+        """Pull a scope page by page: a visit's through ``/v1/pull``, merged by stamps
+        (:mod:`~eqvisit.storage.pulled_pages`); a scope the central store owns through its feed,
+        applied in log order (:mod:`~eqvisit.storage.feed_pages`), each page made ready to write
+        on the fetching thread."""
+        fetch: Callable[[int], _Page]
+        if server_owned(scope):
+            dialect = self._context.store.engine.dialect
 
-        The next page is fetched on a helper thread while this one is applied (its cursor is in
+            def fetch(after: int) -> _Page:
+                page = client.feed_page(scope, after, self._feed_page_size)
+                ready = feed_pages.prepare(scope, page.changes, dialect)
+                return _Page(
+                    page.cursor,
+                    page.more,
+                    page.server_hlc,
+                    ready.changes,
+                    lambda session: feed_pages.apply(session, ready),
+                )
+
+        else:
+            own_device = self._context.identity.device_id
+
+            def fetch(after: int) -> _Page:
+                page = client.pull_page(scope, after, DEFAULT_PULL_PAGE)
+                changes = cast(list[pulled_pages.IncomingChange], page.changes)
+                return _Page(
+                    page.cursor,
+                    page.more,
+                    page.server_hlc,
+                    len(changes),
+                    lambda session: pulled_pages.apply_page(
+                        session, changes, own_device=own_device
+                    ),
+                )
+
+        return self._pull_pages(scope, fetch, say)
+
+    def _pull_pages(
+        self, scope: str, fetch: Callable[[int], _Page], say: Progress
+    ) -> tuple[int, int]:
+        """Fetch and write a scope's pages, each page written with its cursor in one transaction.
+
+        The next page is fetched on a helper thread while this one is written (its cursor is in
         the page itself), so the central store and the network work while the disk does. A
         transaction takes in further pages (each with its cursor) until it holds
         ``COMMIT_EVERY_ROWS`` changes or has been open ``COMMIT_EVERY_SECONDS``: a commit of a
-        big initial pull costs a WAL sync and often a checkpoint, and a page of 5,000 new
-        records is written in less time than that. An interrupted pull resumes from the last
-        commit, whose cursor is that of the last page it holds whole.
+        big initial pull costs a WAL sync and often a checkpoint, and a page of new records is
+        written in less time than that. An interrupted pull resumes from the last commit, whose
+        cursor is that of the last page it holds whole.
         """
-        per_field = scope.startswith("visit:")
-        limit = DEFAULT_PULL_PAGE if per_field else MAX_PULL_PAGE
-        own_device = self._context.identity.device_id
         pulled = applied = 0
         with self._context.store.unit_of_work() as reading:
             after = sync_state.cursor(reading.session, scope)
@@ -342,24 +395,21 @@ class SyncService:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="eqvisit-pull") as fetcher,
             ExitStack() as open_work,
         ):
-            next_page = fetcher.submit(client.pull_page, scope, after, limit)
+            next_page = fetcher.submit(fetch, after)
             uow: UnitOfWork | None = None
             held = 0
             opened = 0.0
             while True:
                 page = next_page.result()
                 if page.more:
-                    next_page = fetcher.submit(client.pull_page, scope, page.cursor, limit)
+                    next_page = fetcher.submit(fetch, page.cursor)
                 if uow is None:
                     uow = open_work.enter_context(self._context.store.unit_of_work())
                     held, opened = 0, time.monotonic()
-                changes = cast(list[pulled_pages.IncomingChange], page.changes)
-                applied += pulled_pages.apply_page(
-                    uow.session, changes, per_field_versions=per_field, own_device=own_device
-                )
+                applied += page.write(uow.session)
                 sync_state.set_cursor(uow.session, scope, page.cursor)
-                held += len(changes)
-                pulled += len(changes)
+                held += page.count
+                pulled += page.count
                 if (
                     not page.more
                     or held >= COMMIT_EVERY_ROWS
@@ -371,7 +421,7 @@ class SyncService:
                     # After the commit: observing may save the clock offset in a transaction
                     # of its own, which must not wait for this one's write lock.
                     self._observe(page.server_hlc)
-                if changes:
+                if page.count:
                     say(f"Received {pulled} changes for {scope}")
                 if not page.more:
                     return pulled, applied

@@ -10,6 +10,7 @@ from typing import Any
 from eqvisit.domain.enums import Audience, PanelRole, VisitStatus, VisitType
 from eqvisit.domain.ids import natural_id, utc_now
 from eqvisit.domain.lifecycle import allowed_next, check_transition
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.domain.validation import check_attendance, check_date_range, check_text
 from eqvisit.errors import InvalidValue, NotFound
 from eqvisit.services.context import ServiceContext
@@ -54,10 +55,6 @@ EDITABLE_VISIT_FIELDS = frozenset(
 
 
 PANEL_ORDER = tuple(PanelRole)
-
-
-def visit_scope(visit_id: str) -> str:
-    return f"visit:{visit_id}"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Insert, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,12 @@ T = TypeVar("T")
 
 @functools.cache
 def _prepared(
-    table: Table, names: tuple[str, ...], dialect: Dialect
+    table: Table, names: tuple[str, ...], dialect: Dialect, upsert: bool = False
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    statement: Insert = insert(table)
+    if upsert:
+        statement = _upsert(table, names)
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
     order = tuple(compiled.positiontup or ()) if compiled.positional else names
     processors = tuple(
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
@@ -57,15 +60,33 @@ class InsertPlan:
 
 
 @functools.cache
-def plan_insert(table: Table, names: tuple[str, ...], dialect: Dialect) -> InsertPlan:
-    """How rows naming ``names`` are inserted into ``table`` on ``dialect`` (cached)."""
-    sql, order, processors = _prepared(table, names, dialect)
+def plan_insert(
+    table: Table, names: tuple[str, ...], dialect: Dialect, *, upsert: bool = False
+) -> InsertPlan:
+    """How rows naming ``names`` are inserted into ``table`` on ``dialect`` (cached).
+
+    ``upsert`` (SQLite only): a row whose ``id`` the table holds already updates that row's
+    named columns instead (``ON CONFLICT (id) DO UPDATE``), leaving its other columns as they are.
+    """
+    if upsert and dialect.name != "sqlite":
+        raise ValueError("upserts are planned for the laptop's SQLite store only")
+    sql, order, processors = _prepared(table, names, dialect, upsert)
     complete = (
         len(order) == len(names)
         and not _python_defaults(table, names)
         and (dialect.positional or dialect.driver == "psycopg")
     )
     return InsertPlan(table, sql, order, processors, complete)
+
+
+def _upsert(table: Table, names: tuple[str, ...]) -> Insert:
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in names if name != "id"},
+    )
 
 
 def insert_values(session: Session, plan: InsertPlan, values: Sequence[Sequence[Any]]) -> None:

@@ -1,10 +1,11 @@
-"""Applying a pulled page to the store: new records inserted whole in bulk, everything else
-merged field by field.
+"""Applying a pulled page of a visit scope to the store: new records inserted whole in bulk,
+everything else merged field by field.
 
 Pulled changes are merged with the same rule as the server (:mod:`eqvisit.domain.merge`), so every
 laptop converges whatever order pages arrive in. A page and its cursor are written in the caller's
 one transaction (:mod:`eqvisit.storage.sync_state` keeps the cursors). Conflicts are decided by
-the server (it sees every change once) and arrive as ``conflicts`` records like any other.
+the server (it sees every change once) and arrive as ``conflicts`` records like any other. The
+scopes the central store owns need no merge and no stamps: :mod:`eqvisit.storage.feed_pages`.
 """
 
 from __future__ import annotations
@@ -23,17 +24,9 @@ from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.storage.base import Base
 from eqvisit.storage.bulk import InsertPlan, chunks, insert_rows, insert_values, plan_insert
 from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState
-from eqvisit.storage.wire_values import (
-    MODELS,
-    TABLE_ORDER,
-    Converter,
-    converted_columns,
-    from_wire,
-    model_for,
-    wire_to_db,
-)
+from eqvisit.storage.record_rows import REQUIRED, record_rows
+from eqvisit.storage.wire_values import TABLE_ORDER, from_wire, model_for
 
-WHOLE_RECORD = "*"
 # Ids per ``IN (…)`` list when a pull page asks which of its records are here: one query per
 # few thousand, well inside SQLite's (32,766) and PostgreSQL's (65,535) bind limits.
 LOOKUP_CHUNK = 5_000
@@ -60,7 +53,6 @@ def apply_page(
     session: Session,
     changes: Sequence[IncomingChange],
     *,
-    per_field_versions: bool,
     own_device: str | None = None,
 ) -> int:
     """Merge pulled changes into the store; return how many changed something.
@@ -68,8 +60,8 @@ def apply_page(
     Our own accepted changes coming back (from ``own_device``: this laptop; None: look at
     every change) are skipped: this store already holds them (with any
     stamp or value the server gave them, taken from the push answer). New records pulled whole go
-    in by Core executemany (one ``*`` version row each unless ``per_field_versions``); anything
-    else is merged field by field, with the records and stamps it touches read in bulk.
+    in by Core executemany with their stamps; anything else is merged field by field, with the
+    records and stamps it touches read in bulk.
     """
     echoes = _own_accepted(
         session,
@@ -77,7 +69,7 @@ def apply_page(
     )
     theirs = [c for c in changes if c["change_id"] not in echoes] if echoes else changes
     fresh, rest = _split_fresh(theirs, _stamped(session, _ids_by_type(theirs)))
-    applied = _insert_fresh(session, fresh, per_field_versions=per_field_versions)
+    applied = _insert_fresh(session, fresh)
     if rest:
         # Read after the fresh inserts: a record created earlier in this page has stamps now.
         ids = _ids_by_type(rest)
@@ -169,7 +161,7 @@ def _split_fresh(
     seen = set(stamped)
     for change in changes:
         key = (change["record_type"], change["record_id"])
-        required = _REQUIRED.get(key[0])
+        required = REQUIRED.get(key[0])
         if key in seen or required is None or not required <= change["fields"].keys():
             rest.append(change)
         else:
@@ -178,24 +170,9 @@ def _split_fresh(
     return fresh, rest
 
 
-def _required_columns(model: type[Base]) -> frozenset[str]:
-    """The columns a change must name for its record to be inserted whole."""
-    table = cast(Table, model.__table__)
-    return frozenset(
-        c.name
-        for c in table.columns
-        if not c.nullable and c.default is None and c.server_default is None and not c.primary_key
-    )
-
-
-_REQUIRED = {name: _required_columns(model) for name, model in MODELS.items()}
-
-
-def _insert_fresh(
-    session: Session, fresh: Sequence[IncomingChange], *, per_field_versions: bool
-) -> int:
-    """Insert whole new records, each row's values built in one pass (:class:`_FreshRows`),
-    and their stamps: one ``*`` row per record, or one per field with ``per_field_versions``."""
+def _insert_fresh(session: Session, fresh: Sequence[IncomingChange]) -> int:
+    """Insert whole new records, each row's values built in one pass
+    (:func:`~eqvisit.storage.record_rows.record_rows`), and one stamp per field."""
     if not fresh:
         return 0
     dialect = session.get_bind().dialect
@@ -205,72 +182,22 @@ def _insert_fresh(
     # Parents before children, whatever order the page listed them in.
     for record_type, names in sorted(by_shape, key=lambda shape: TABLE_ORDER[shape[0]]):
         group = by_shape[record_type, names]
-        rows = _fresh_rows(MODELS[record_type], names, dialect)
+        rows = record_rows(record_type, names, dialect)
         if rows.plan.complete:
-            insert_values(session, rows.plan, [rows.build(change) for change in group])
+            insert_values(
+                session, rows.plan, [rows.build(c["record_id"], c["fields"]) for c in group]
+            )
         else:
-            insert_rows(session, rows.plan.table, [rows.mapping(change) for change in group])
+            insert_rows(
+                session, rows.plan.table, [rows.mapping(c["record_id"], c["fields"]) for c in group]
+            )
     versions = _version_plan(dialect)
-    whole = (WHOLE_RECORD,)
     insert_values(
         session,
         versions.plan,
-        [
-            versions.build(change, name)
-            for change in fresh
-            for name in (change["fields"] if per_field_versions else whole)
-        ],
+        [versions.build(change, name) for change in fresh for name in change["fields"]],
     )
     return len(fresh)
-
-
-@dataclass(frozen=True)
-class _FreshRows:
-    """How one shape of change (a record type and its field names, in order) becomes insert
-    rows: each wire value through its column's conversion (:func:`wire_to_db`), in the
-    compiled insert's column order."""
-
-    plan: InsertPlan
-    names: tuple[str, ...]  # the change's fields that are columns
-    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]]
-    id_at: int
-    convert: tuple[tuple[int, Converter], ...]
-    wire: tuple[tuple[str, Converter], ...]
-
-    def build(self, change: IncomingChange) -> tuple[Any, ...]:
-        row = list(self.pick(change["fields"]))
-        row.insert(self.id_at, change["record_id"])
-        for index, convert in self.convert:
-            row[index] = convert(row[index])
-        return tuple(row)
-
-    def mapping(self, change: IncomingChange) -> dict[str, Any]:
-        """The row as Python values by column, for SQLAlchemy's own insert."""
-        fields = change["fields"]
-        row = {name: fields[name] for name in self.names}
-        for name, to_python in self.wire:
-            if row.get(name) is not None:
-                row[name] = to_python(row[name])
-        row["id"] = change["record_id"]
-        return row
-
-
-@functools.cache
-def _fresh_rows(model: type[Base], field_names: tuple[str, ...], dialect: Dialect) -> _FreshRows:
-    table = cast(Table, model.__table__)
-    names = tuple(name for name in field_names if name in table.c and name != "id")
-    plan = plan_insert(table, (*names, "id"), dialect)
-    picked = [name for name in plan.order if name != "id"]
-    getter = operator.itemgetter(*picked) if picked else (lambda _fields: ())
-    pick = getter if len(picked) != 1 else (lambda fields: (getter(fields),))
-    convert = tuple(
-        (index, found)
-        for index, name in enumerate(plan.order)
-        if name != "id"
-        and (found := wire_to_db(model, name, plan.processors[index], dialect)) is not None
-    )
-    wire = tuple((n, c) for n, c in converted_columns(model) if n in names)
-    return _FreshRows(plan, names, pick, plan.order.index("id"), convert, wire)
 
 
 @dataclass(frozen=True)
@@ -321,14 +248,13 @@ def _merge_change(session: Session, change: IncomingChange, known: _Known) -> in
     key = (record_type, record_id)
     record = known.records.get(key)
     versions = known.versions.setdefault(key, {})
-    whole = versions.get(WHOLE_RECORD)
     columns = cast(Table, model.__table__).columns
     to_set: dict[str, Any] = {}
     hlc, device_id, author_id = change["hlc"], change["device_id"], change["author_id"]
     for name, value in change["fields"].items():
         if name not in columns or name == "id":
             continue
-        version = versions.get(name) or whole
+        version = versions.get(name)
         current = (
             FieldWrite(
                 getattr(record, name, None),

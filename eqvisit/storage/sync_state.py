@@ -13,7 +13,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from eqvisit.storage import receipt_blocks
+from eqvisit.domain.scopes import server_owned
+from eqvisit.storage import feed_pages, receipt_blocks
 from eqvisit.storage.base import Base
 from eqvisit.storage.bulk import chunks
 from eqvisit.storage.models import FieldVersion, OutboxChange, OutboxState, SyncCursor
@@ -180,6 +181,8 @@ def purge_scope(session: Session, scope: str) -> bool:
     """Remove a scope's records from this laptop once nothing of it is unsent; True if purged."""
     if pending_in_scope(session, scope):
         return False
+    if server_owned(scope):  # held without stamps (feed_pages)
+        feed_pages.purge(session, scope)
     keys = session.execute(
         select(FieldVersion.record_type, FieldVersion.record_id)
         .where(FieldVersion.scope == scope)

@@ -21,10 +21,13 @@ from eqvisit.errors import AuthError, NetworkError, SyncError
 from eqvisit.sync.attachments import MAX_CHUNK_BYTES, BlobRefused, BlobStatus, is_sha256
 from eqvisit.sync.protocol import (
     DEFAULT_PULL_PAGE,
+    MAX_FEED_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     Change,
     ChangesPage,
+    FeedChanges,
+    FeedPage,
     LoginRequest,
     LoginResponse,
     PullPage,
@@ -33,6 +36,7 @@ from eqvisit.sync.protocol import (
     Receipt,
     ScopeList,
     read_changes_page,
+    read_feed_page,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -111,6 +115,24 @@ class SyncClient:
         response = self._send("GET", "/v1/pull", params=params)
         try:
             return read_changes_page(response.content, scope)
+        except ValueError as exc:
+            raise SyncError(
+                f"The central store sent an answer this version cannot read: {exc}"
+            ) from exc
+
+    def feed(self, scope: str, after: int, limit: int = MAX_FEED_PAGE) -> FeedPage:
+        """One page of a scope the central store owns, validated change by change (for tools
+        and tests)."""
+        params = {"scope": scope, "after": after, "limit": limit}
+        return self._call("GET", "/v1/feed", FeedPage, params=params)
+
+    def feed_page(self, scope: str, after: int, limit: int = MAX_FEED_PAGE) -> FeedChanges:
+        """One page of a scope the central store owns as plain values, its shape checked but no
+        model built per change (what a sync applies)."""
+        params = {"scope": scope, "after": after, "limit": limit}
+        response = self._send("GET", "/v1/feed", params=params)
+        try:
+            return read_feed_page(response.content, scope)
         except ValueError as exc:
             raise SyncError(
                 f"The central store sent an answer this version cannot read: {exc}"

@@ -2,6 +2,9 @@
 
 Every request carries ``X-Eqvisit-Protocol``; a server answers 426 to a version it does not speak.
 Models forbid unknown keys, so a malformed request is refused with the field that is wrong.
+
+Protocol 2 added ``GET /v1/feed``, how laptops read the scopes the central store owns; a server
+still answers protocol 1 (whose laptops read every scope through ``/v1/pull``).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+SUPPORTED_PROTOCOLS = (1, 2)
 PROTOCOL_HEADER = "X-Eqvisit-Protocol"
 MAX_PUSH_BATCH = 500
 MAX_PULL_PAGE = 5_000
 DEFAULT_PULL_PAGE = 2_000
+MAX_FEED_PAGE = 20_000
 
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:@-]+$")
@@ -114,18 +119,10 @@ def read_changes_page(content: bytes, scope: str) -> ChangesPage:
     page = orjson.loads(content)
     if not isinstance(page, dict):
         raise ValueError("a page is a JSON object")
-    changes, cursor, more, server_hlc = (
-        page.get("changes"),
-        page.get("cursor"),
-        page.get("more"),
-        page.get("server_hlc"),
-    )
-    if page.get("scope") != scope:
-        raise ValueError(f"asked for {scope}, got a page of {page.get('scope')!r}")
-    if not isinstance(changes, list) or not isinstance(cursor, int) or not isinstance(more, bool):
-        raise ValueError("changes, cursor and more must be a list, an integer and a boolean")
-    if not isinstance(server_hlc, str):
-        raise ValueError("server_hlc must be a stamp")
+    cursor, more, server_hlc = _page_position(page, scope)
+    changes = page.get("changes")
+    if not isinstance(changes, list):
+        raise ValueError("changes must be a list")
     for index, change in enumerate(changes):
         problem = _shape_problem(change, scope)
         if problem:
@@ -147,6 +144,64 @@ def _shape_problem(change: Any, scope: str) -> str | None:
         if not isinstance(value, str) and not (value is None and key in _NULLABLE):
             return f"{key} must be text"
     return None
+
+
+class FeedPage(WireModel):
+    """A page of a scope the central store owns (``reference``, ``provider:<id>``): its changes
+    in log order, each ``[record type, record id, fields]``. The store orders these scopes'
+    writes (each is stamped after every stamp its record holds), so every field of every change
+    took effect, in this order: a laptop applies them as they come, and keeps no stamps."""
+
+    scope: Scope
+    changes: list[tuple[RecordType, Identifier, dict[FieldName, Any]]]
+    cursor: int
+    more: bool
+    server_hlc: Stamp
+
+
+@dataclass(frozen=True)
+class FeedChanges:
+    """A feed page in plain values: ``changes`` as ``[record type, record id, fields]`` lists."""
+
+    scope: str
+    changes: list[list[Any]]
+    cursor: int
+    more: bool
+    server_hlc: str
+
+
+def read_feed_page(content: bytes, scope: str) -> FeedChanges:
+    """Parse a feed page, checking its shape (each change a record type, an id and an object of
+    fields) without building a model per change. Raises ``ValueError``."""
+    page = orjson.loads(content)
+    if not isinstance(page, dict):
+        raise ValueError("a page is a JSON object")
+    cursor, more, server_hlc = _page_position(page, scope)
+    changes = page.get("changes")
+    if not isinstance(changes, list):
+        raise ValueError("changes must be a list")
+    for index, change in enumerate(changes):
+        if not (
+            type(change) is list
+            and len(change) == 3
+            and type(change[0]) is str
+            and type(change[1]) is str
+            and type(change[2]) is dict
+        ):
+            raise ValueError(f"change {index} of the page is not [record type, id, fields]")
+    return FeedChanges(scope, changes, cursor, more, server_hlc)
+
+
+def _page_position(page: dict[str, Any], scope: str) -> tuple[int, bool, str]:
+    """A page's cursor, whether more follows, and the server's stamp, checked."""
+    cursor, more, server_hlc = page.get("cursor"), page.get("more"), page.get("server_hlc")
+    if page.get("scope") != scope:
+        raise ValueError(f"asked for {scope}, got a page of {page.get('scope')!r}")
+    if not isinstance(cursor, int) or not isinstance(more, bool):
+        raise ValueError("cursor and more must be an integer and a boolean")
+    if not isinstance(server_hlc, str):
+        raise ValueError("server_hlc must be a stamp")
+    return cursor, more, server_hlc
 
 
 class ScopeGrant(WireModel):

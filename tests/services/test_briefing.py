@@ -16,10 +16,11 @@ from eqvisit.domain.enums import (
     VisitType,
 )
 from eqvisit.domain.ids import new_id, utc_now
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.errors import NotFound
 from eqvisit.services.dto import IntelligenceRow
 from eqvisit.services.intelligence_summary import summarise_actions, trends
-from eqvisit.services.visits import VisitDraft, visit_scope
+from eqvisit.services.visits import VisitDraft
 from eqvisit.storage.models import ActionItem, ActionStatusChange
 from eqvisit.storage.repositories import intelligence
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import IntelligenceSource, NtsFlag, ProviderKind
 from eqvisit.domain.ids import new_id
+from eqvisit.storage import feed_pages, wire_values
 from eqvisit.storage import models as m
-from eqvisit.storage import pulled_pages, wire_values
 from eqvisit.storage.bulk import insert_rows
 from eqvisit.storage.store import Store
 from eqvisit.sync.server.database import open_central_store
@@ -162,42 +162,55 @@ def _wire_item(provider_id: str, index: int) -> dict[str, Any]:
     }
 
 
-def test_pulled_new_records_are_stored_as_sqlalchemy_stores_their_values(store: Store) -> None:
-    """A pull's fresh-record path (one conversion per column, short cuts for enum text and UTC
-    times) writes exactly what an ordinary insert of the same values, converted from the wire
-    one by one, writes."""
+def test_fed_records_are_stored_as_sqlalchemy_stores_their_values(store: Store) -> None:
+    """A feed page's whole records (one conversion per column, short cuts for enum text and UTC
+    times, then executemany) are stored exactly as an ordinary insert of the same values,
+    converted from the wire one by one, stores them; fed again with other values (the upsert),
+    exactly as an ordinary update stores them."""
     table = cast(Table, m.IntelligenceItem.__table__)
+    model = m.IntelligenceItem
     provider_id = new_id()
     wire = [_wire_item(provider_id, i) for i in range(8)]
-    pulled = [new_id() for _ in wire]
+    edited = [{**_wire_item(provider_id, i + 1), "provider_id": provider_id} for i in range(8)]
+    fed = [new_id() for _ in wire]
     usual = [new_id() for _ in wire]
+    scope = f"provider:{provider_id}"
+
+    def feed(fields: list[dict[str, Any]]) -> int:
+        with store.unit_of_work() as uow:
+            page = feed_pages.prepare(
+                scope,
+                [["intelligence_items", i, f] for i, f in zip(fed, fields, strict=True)],
+                store.engine.dialect,
+            )
+            written = feed_pages.apply(uow.session, page)
+            uow.commit()
+        return written
+
+    def python_values(fields: dict[str, Any]) -> dict[str, Any]:
+        return {k: wire_values.from_wire(model, k, v) for k, v in fields.items()}
+
     with store.unit_of_work() as uow:
         uow.session.add(
             m.Provider(id=provider_id, ods_code="RZY", name="T", kind=ProviderKind.TRUST)
         )
-        uow.session.flush()
-        changes: list[pulled_pages.IncomingChange] = [
-            {
-                "change_id": new_id(),
-                "record_type": "intelligence_items",
-                "record_id": record_id,
-                "scope": f"provider:{provider_id}",
-                "fields": fields,
-                "hlc": f"{1_700_000_000_000 + index:016d}-00000",
-                "author_id": None,
-                "device_id": "server",
-            }
-            for index, (record_id, fields) in enumerate(zip(pulled, wire, strict=True))
-        ]
-        applied = pulled_pages.apply_page(uow.session, changes, per_field_versions=False)
-        model = m.IntelligenceItem
+        uow.commit()
+    assert feed(wire) == len(wire)
+    with store.unit_of_work() as uow:
         uow.session.execute(
             insert(table),
-            [
-                {"id": record_id, **{k: wire_values.from_wire(model, k, v) for k, v in f.items()}}
-                for record_id, f in zip(usual, wire, strict=True)
-            ],
+            [{"id": i, **python_values(f)} for i, f in zip(usual, wire, strict=True)],
         )
         uow.commit()
-    assert applied == len(wire)
-    assert _stored(store, table, pulled) == _stored(store, table, usual)
+    first = _stored(store, table, fed)
+    assert first == _stored(store, table, usual)
+
+    assert feed(edited) == len(edited)
+    with store.unit_of_work() as uow:
+        for record_id, fields in zip(usual, edited, strict=True):
+            record = uow.session.get(model, record_id)
+            for name, value in python_values(fields).items():
+                setattr(record, name, value)
+        uow.commit()
+    assert _stored(store, table, fed) == _stored(store, table, usual)
+    assert _stored(store, table, fed) != first

@@ -113,6 +113,53 @@ def test_upgrading_keeps_data_and_pending_changes_and_takes_a_backup(tmp_path: P
         copy.close()
 
 
+def test_upgrading_drops_the_stamps_of_scopes_the_central_store_owns(tmp_path: Path) -> None:
+    """From 0011 reference data and intelligence are held without stamps (they are applied in
+    log order): the ``*`` stamps earlier pulls wrote go; the records, the cursors and every
+    visit stamp stay."""
+    engine = create_store_engine(tmp_path / "old.sqlite3")
+    upgrade_store(engine, backup_dir=None, target="0010_fv_without_rowid")
+    stamps = [
+        ("providers", "p1", "*", "reference"),
+        ("intelligence_items", "i1", "*", "provider:p1"),
+        ("responses", "r1", "value", "visit:v1"),
+        ("responses", "r1", "note", "visit:v1"),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO providers (id, ods_code, name, kind, address_lines, status,"
+                " created_at, updated_at) VALUES ('p1', 'RXX', 'St Elsewhere NHS Trust', 'trust',"
+                " '[]', 'active', '2026-01-01', '2026-01-01')"
+            )
+        )
+        for record_type, record_id, field, scope in stamps:
+            connection.execute(
+                text(
+                    "INSERT INTO field_versions (record_type, record_id, field, hlc, device_id,"
+                    " scope) VALUES (:t, :i, :f, '0000000000000001-00000', 'server', :s)"
+                ),
+                {"t": record_type, "i": record_id, "f": field, "s": scope},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO sync_cursors (scope, cursor, updated_at)"
+                " VALUES ('reference', 42, '2026-01-01')"
+            )
+        )
+    upgrade_store(engine, backup_dir=tmp_path / "backups")
+    with engine.connect() as connection:
+        held = connection.execute(
+            text("SELECT record_type, record_id, field, scope FROM field_versions ORDER BY field")
+        ).all()
+        assert [tuple(row) for row in held] == [stamps[3], stamps[2]]
+        assert connection.execute(text("SELECT name FROM providers")).scalar_one() == (
+            "St Elsewhere NHS Trust"
+        )
+        assert connection.execute(text("SELECT cursor FROM sync_cursors")).scalar_one() == 42
+    engine.dispose()
+
+
 def test_no_backup_for_a_store_already_at_head(store: Store, tmp_path: Path) -> None:
     assert upgrade_store(store.engine, backup_dir=tmp_path / "b") is None
     assert not (tmp_path / "b").exists()

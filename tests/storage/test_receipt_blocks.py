@@ -209,7 +209,7 @@ def test_upgrading_to_a_without_rowid_field_versions_keeps_every_stamp_and_the_t
         session.execute(insert(FieldVersion), stamps)
         before = receipt_blocks.digest(session, scope)
         assert "WITHOUT ROWID" not in _field_versions_sql(session)
-    upgrade_store(engine, backup_dir=tmp_path / "backups")
+    upgrade_store(engine, backup_dir=tmp_path / "backups", target="0010_fv_without_rowid")
     with Session(engine) as session, session.begin():
         assert "WITHOUT ROWID" in _field_versions_sql(session)
         columns = [getattr(FieldVersion, name) for name in stamps[0]]

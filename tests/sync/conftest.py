@@ -16,6 +16,7 @@ from eqvisit.paths import resolve_profile
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.sync import PURGE_CLOSED_VISITS_AFTER_DAYS, SyncService
 from eqvisit.sync.client import SyncClient
+from eqvisit.sync.protocol import MAX_FEED_PAGE
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.app import create_app
 from eqvisit.sync.server.clock import ServerClock
@@ -92,7 +93,8 @@ Laptop = Callable[..., tuple[Services, SyncService]]
 @pytest.fixture
 def laptop(tmp_path: Path, central: Central) -> Iterator[Laptop]:
     """``laptop("lead")``: a fresh profile signed in as that user, syncing in-process
-    (``laptop("lead", purge_closed_after_days=0)``: retiring closed visits at once)."""
+    (``laptop("lead", purge_closed_after_days=0)``: retiring closed visits at once;
+    ``feed_page_size``: changes per page of reference data and intelligence)."""
     opened: list[Services] = []
     app = central.app
 
@@ -102,7 +104,9 @@ def laptop(tmp_path: Path, central: Central) -> Iterator[Laptop]:
         )
 
     def make(
-        username: str, purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS
+        username: str,
+        purge_closed_after_days: int = PURGE_CLOSED_VISITS_AFTER_DAYS,
+        feed_page_size: int = MAX_FEED_PAGE,
     ) -> tuple[Services, SyncService]:
         paths = resolve_profile(tmp_path / f"laptop-{username}-{len(opened)}").ensure()
         services = open_services(paths, TEST_UNLOCK)
@@ -112,6 +116,7 @@ def laptop(tmp_path: Path, central: Central) -> Iterator[Laptop]:
             CredentialStore(paths.config_dir, use_keychain=False),
             factory,
             purge_closed_after_days=purge_closed_after_days,
+            feed_page_size=feed_page_size,
         )
         sync.login("http://central.test", username, PASSWORD, f"{username}'s laptop")
         return services, sync

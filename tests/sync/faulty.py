@@ -295,21 +295,55 @@ def assert_replica_matches_server(services: Services, engine: Engine, scope: str
             f"{scope} stamps differ from the server: missing {missing}, extra {extra}, "
             f"different {[(k, held[k], expected[k]) for k in stale]}"
         )
-        for record in records:
-            model = wire_values.model_for(record.record_type)
-            assert model is not None, record.record_type
-            row = session.get(model, record.record_id)
-            assert row is not None, f"{record.record_type} {record.record_id} is missing locally"
-            columns = set(cast(Table, model.__table__).columns.keys())
-            for name, entry in record.state.items():
-                if name not in columns:
-                    continue
-                local = wire_value(getattr(row, name))
-                assert _canonical(local) == _canonical(entry["value"]), (
-                    f"{record.record_type} {record.record_id}.{name}: laptop has {local!r}, "
-                    f"server has {entry['value']!r}"
-                )
+        _assert_values_match(session, records)
     return len(records)
+
+
+def assert_owned_scope_matches_server(services: Services, engine: Engine, scope: str) -> int:
+    """The laptop holds exactly the server's records of a scope the server owns (the same
+    records, each field's value the server's) and no stamps for them. Returns the number of
+    records compared."""
+    user_id = services.context.identity.user_id
+    assert user_id is not None
+    records = readable_records(engine, user_id, scope)
+    with services.context.store.unit_of_work() as uow:
+        session = uow.session
+        stamps = session.scalar(
+            select(func.count()).select_from(FieldVersion).where(FieldVersion.scope == scope)
+        )
+        assert stamps == 0, f"{stamps} stamps held for {scope}, which is applied in log order"
+        for record_type in {r.record_type for r in records} | {"intelligence_items"}:
+            model = wire_values.model_for(record_type)
+            assert model is not None, record_type
+            table = cast(Table, model.__table__)
+            query = select(table.c.id)
+            if record_type == "intelligence_items":
+                query = query.where(table.c.provider_id == scope.partition(":")[2])
+            held = set(session.scalars(query))
+            expected = {r.record_id for r in records if r.record_type == record_type}
+            assert held == expected, (
+                f"{scope} {record_type}: {len(held - expected)} extra, "
+                f"{len(expected - held)} missing"
+            )
+        _assert_values_match(session, records)
+    return len(records)
+
+
+def _assert_values_match(session: Session, records: Iterable[ServerRecord]) -> None:
+    for record in records:
+        model = wire_values.model_for(record.record_type)
+        assert model is not None, record.record_type
+        row = session.get(model, record.record_id)
+        assert row is not None, f"{record.record_type} {record.record_id} is missing locally"
+        columns = set(cast(Table, model.__table__).columns.keys())
+        for name, entry in record.state.items():
+            if name not in columns:
+                continue
+            local = wire_value(getattr(row, name))
+            assert _canonical(local) == _canonical(entry["value"]), (
+                f"{record.record_type} {record.record_id}.{name}: laptop has {local!r}, "
+                f"server has {entry['value']!r}"
+            )
 
 
 @dataclass(frozen=True)

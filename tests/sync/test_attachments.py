@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from eqvisit.app_services import Services, open_services
+from eqvisit.domain.scopes import visit_scope
 from eqvisit.errors import DomainError, InvalidValue, NetworkError
 from eqvisit.paths import ProfilePaths, resolve_profile
 from eqvisit.services.attachments import AttachmentService
 from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.sync import SyncService
-from eqvisit.services.visits import visit_scope
 from eqvisit.storage.models import Attachment, AttachmentBlob, OutboxChange
 from eqvisit.sync.attachments import (
     DOCX,

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from eqvisit.domain.enums import PanelRole, UserRole
 from eqvisit.domain.hlc import HybridClock
 from eqvisit.domain.ids import new_id
+from eqvisit.domain.scopes import server_owned
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.permissions import (
     FIELD_LIMITS,
@@ -531,10 +532,25 @@ class Run:
             if not page.more:
                 return got
 
+    def feed_all(self, scope: str) -> list[tuple[str, str]]:
+        """Every change of an owned scope through its feed, page by page: (record type, id)."""
+        got: list[tuple[str, str]] = []
+        after = 0
+        while True:
+            page = self.client.feed(scope, after, limit=40)
+            assert page.scope == scope
+            got.extend((record_type, record_id) for record_type, record_id, _ in page.changes)
+            assert page.cursor >= after
+            after = page.cursor
+            if not page.more:
+                return got
+
     def check_reads(self, name: str, scope: str, role: UserRole | None) -> list[tuple[str, str]]:
-        """Pull and receipt of one scope against the change log filtered by the table."""
+        """Pull, feed (scopes the server owns) and receipt of one scope against the change log
+        filtered by the table."""
+        owned = server_owned(scope)
         if role is None:
-            for path in ("/v1/pull", "/v1/receipt"):
+            for path in ("/v1/pull", "/v1/receipt", *(("/v1/feed",) if owned else ())):
                 answer = self.raw(path, scope=scope)
                 if answer.status_code != 403 or answer.json().get("error") != "forbidden":
                     self.violations.append(
@@ -553,6 +569,10 @@ class Run:
             }
             expected = {row.change_id for row in log if (row.record_type, row.record_id) in visible}
         pulled = self.pull_all(scope)
+        if owned and self.feed_all(scope) != [(rtype, rid) for _, rtype, rid in pulled]:
+            self.violations.append(f"feed {name}: not the changes the pull gives, in order")
+        elif not owned and self.raw("/v1/feed", scope=scope).status_code != 422:
+            self.violations.append(f"feed {name}: a visit scope was served")
         pulled_ids = {change_id for change_id, _, _ in pulled}
         if len(pulled_ids) != len(pulled):
             self.violations.append(f"pull {name}: a change came twice")
@@ -577,7 +597,7 @@ class Run:
 
     def check_malformed_scopes(self) -> None:
         for scope in MALFORMED_SCOPES:
-            for path in ("/v1/pull", "/v1/receipt"):
+            for path in ("/v1/pull", "/v1/feed", "/v1/receipt"):
                 answer = self.raw(path, scope=scope)
                 if answer.status_code not in (403, 422):
                     self.violations.append(f"{path} {scope!r}: got {answer.status_code}")

@@ -30,9 +30,11 @@ import httpx
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from eqvisit.app_services import Services, open_services, store_keys
 from eqvisit.domain.enums import Audience, FindingKind, PanelRole
+from eqvisit.domain.ids import new_id
 from eqvisit.errors import NetworkError
 from eqvisit.paths import resolve_profile
 from eqvisit.services.context import wall_clock_ms
@@ -41,10 +43,11 @@ from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService
 from eqvisit.services.visits import SessionDraft
 from eqvisit.storage.cipher import apply_key
-from eqvisit.storage.models import FieldVersion, OutboxState
+from eqvisit.storage.models import FieldVersion, IntelligenceItem, OutboxState
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import MAX_PUSH_BATCH
 from eqvisit.sync.server.database import open_central_store
+from eqvisit.sync.server.exchange import server_create_many
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord, ServerUser
 from eqvisit.sync.transport import InProcessTransport
 from tests.conftest import TEST_UNLOCK
@@ -56,6 +59,7 @@ from tests.sync.faulty import (
     assert_change_log_unique,
     assert_cursors_consistent,
     assert_no_silent_loss,
+    assert_owned_scope_matches_server,
     assert_replica_matches_server,
     cursors,
     outbox_rows,
@@ -649,8 +653,11 @@ def sync_to_the_end(profile: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path, key: bytes) -> bool:
-    """Once the child has begun sending (its store is open), SIGKILL it 0.1 s into a write."""
+def kill_inside_a_long_write(
+    child: subprocess.Popen[str], store: Path, key: bytes, *, after: str = "Sending "
+) -> bool:
+    """Once the child has printed a line starting with ``after`` (by default, once it has begun
+    sending: its store is open), SIGKILL it 0.02 s into a write."""
     assert child.stdout is not None
     sending = threading.Event()
     output: list[str] = []
@@ -659,7 +666,7 @@ def kill_inside_a_long_write(child: subprocess.Popen[str], store: Path, key: byt
         assert child.stdout is not None
         for line in child.stdout:
             output.append(line)
-            if line.startswith("Sending "):
+            if line.startswith(after):
                 sending.set()
 
     reader = threading.Thread(target=read, daemon=True)
@@ -763,6 +770,89 @@ def test_a_laptop_killed_while_applying_a_large_page_resumes_cleanly(
         again = sync_to_the_end(reader_folder)
         assert again.returncode == 0, again.stderr
         assert "pushed 0 " in again.stdout and "pulled 0 " in again.stdout, again.stdout
+
+
+def test_a_laptop_killed_while_applying_a_large_feed_resumes_cleanly(
+    central_server: tuple[ServerProcess, Central], tmp_path: Path
+) -> None:
+    """Killed while it writes a provider's intelligence (the feed, no stamps): the laptop holds
+    exactly the records the server's log holds up to the laptop's cursor, then finishes the
+    pull with nothing applied twice or lost."""
+    server, central = central_server
+    scope = f"provider:{central.provider_id}"
+    folder = tmp_path / "reader"
+    reader = http_laptop(folder, server, "lead")
+    try:
+        reader.sync.sync_once()  # reference data and the visit: small
+    finally:
+        reader.close()
+    engine = open_central_store(str(server.database))
+    try:
+        with Session(engine) as session, session.begin():
+            server_create_many(
+                session,
+                "intelligence_items",
+                (
+                    (new_id(), scope, _intelligence_fields(central.provider_id, index))
+                    for index in range(60_000)
+                ),
+                central.clock,
+            )
+    finally:
+        engine.dispose()
+
+    store = resolve_profile(folder).store_file
+    key = store_keys(resolve_profile(folder)).unlock(Unlock.from_environment())
+    child = eqvisit_sync(folder)
+    # After a first page is in: the kill lands while later pages are written.
+    assert kill_inside_a_long_write(child, store, key, after="Received "), "no kill landed"
+    services = open_services(resolve_profile(folder), TEST_UNLOCK)
+    engine = open_central_store(str(server.database))
+    try:
+        cursor = cursors(services).get(scope, 0)
+        with server_session(engine) as session:
+            logged = set(
+                session.scalars(
+                    select(ChangeLogEntry.record_id).where(
+                        ChangeLogEntry.scope == scope, ChangeLogEntry.seq <= cursor
+                    )
+                )
+            )
+        with services.context.store.unit_of_work() as uow:
+            held = set(uow.session.scalars(select(IntelligenceItem.id)))
+        assert held == logged, f"{len(held)} held, {len(logged)} logged up to {cursor}"
+        assert 0 < len(held) < 60_000, "the kill did not land inside the pull"
+    finally:
+        engine.dispose()
+        services.close()
+    finished = sync_to_the_end(folder)
+    assert finished.returncode == 0, finished.stderr
+    services = open_services(resolve_profile(folder), TEST_UNLOCK)
+    engine = open_central_store(str(server.database))
+    try:
+        assert assert_owned_scope_matches_server(services, engine, scope) == 60_000
+        assert_cursors_consistent(services, engine, caught_up=True)
+    finally:
+        engine.dispose()
+        services.close()
+
+
+def _intelligence_fields(provider_id: str, index: int) -> dict[str, object]:
+    stamp = "2026-03-02T09:30:00.123456+00:00"
+    return {
+        "provider_id": provider_id,
+        "source": "nts",
+        "period": str(2021 + index % 5),
+        "indicator": f"Indicator {index % 18}",
+        "dimensions": {"programme": "Foundation"},
+        "n": index % 40,
+        "value": 50.0 + index % 50,
+        "benchmark": 75.0,
+        "flag": "green",
+        "text": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
 
 
 # --- the same record created offline on two laptops, and page order (once broke sync) ---------

@@ -51,6 +51,7 @@ ENDPOINTS = (
     ("GET", "/v1/scopes"),
     ("POST", "/v1/push"),
     ("GET", "/v1/pull"),
+    ("GET", "/v1/feed"),
     ("GET", "/v1/receipt"),
     ("POST", "/v1/logout"),
 )
@@ -123,7 +124,7 @@ def logged_changes(central: Central) -> int:
 # --- 426: the protocol header ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", [None, "", "2", "0", "1.0", "one"])
+@pytest.mark.parametrize("version", [None, "", "3", "0", "1.0", "one"])
 def test_v1_refuses_a_missing_or_wrong_protocol_version(store: Store, version: str | None) -> None:
     headers = {"Authorization": f"Bearer {store.token}", "Content-Type": "application/json"}
     if version is not None:
@@ -132,9 +133,23 @@ def test_v1_refuses_a_missing_or_wrong_protocol_version(store: Store, version: s
         answer = store.http.request(method, path, headers=headers, content=b"{}")
         status, error, detail = error_of(answer)
         assert (status, error) == (426, "protocol"), (method, path, answer.text)
-        assert f"protocol {PROTOCOL_VERSION}" in detail
+        assert "protocol 1 and 2" in detail
     # The same request with the right header gets past the guard.
     assert store.http.get("/v1/scopes", headers=store.auth()).status_code == 200
+
+
+def test_a_laptop_of_protocol_1_still_pulls_every_scope(store: Store) -> None:
+    """Laptops from before the feed send protocol 1 and read reference data through /v1/pull;
+    the server still answers them, with the same changes its feed gives."""
+    old = {**store.auth(), PROTOCOL_HEADER: "1"}
+    pulled = store.http.get("/v1/pull", params={"scope": "reference"}, headers=old)
+    assert pulled.status_code == 200, pulled.text
+    fed = store.http.get("/v1/feed", params={"scope": "reference"}, headers=store.auth())
+    assert fed.status_code == 200, fed.text
+    assert [(c["record_type"], c["record_id"], c["fields"]) for c in pulled.json()["changes"]] == [
+        tuple(change) for change in fed.json()["changes"]
+    ]
+    assert pulled.json()["cursor"] == fed.json()["cursor"]
 
 
 def test_health_and_openapi_answer_without_token_or_protocol_header(store: Store) -> None:
@@ -142,10 +157,11 @@ def test_health_and_openapi_answer_without_token_or_protocol_header(store: Store
     assert health.status_code == 200
     assert health.json()["status"] == "ok"
     assert health.json()["protocol"] == PROTOCOL_VERSION
+    assert health.json()["protocols"] == [1, 2]
     schema = store.http.get("/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    for path in ("/v1/login", "/v1/push", "/v1/pull", "/v1/scopes", "/v1/receipt"):
+    for path in ("/v1/login", "/v1/push", "/v1/pull", "/v1/feed", "/v1/scopes", "/v1/receipt"):
         assert path in paths, path
     assert "token" not in json.dumps(schema.json()["info"]).lower()
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import PanelRole, UserRole
+from eqvisit.domain.scopes import scope_id, scope_kind
 from eqvisit.sync.permissions import (
     FIELD_LIMITS,
     FIXED_FIELDS,
@@ -65,10 +66,6 @@ def field_value(record: RecordState | None, name: str) -> Any:
     return entry["value"] if entry is not None else None
 
 
-def scope_kind(scope: str) -> str:
-    return scope.split(":", 1)[0]
-
-
 def expected_scope_kind(record_type: str) -> str:
     if record_type in VISIT_RECORDS:
         return "visit"
@@ -77,12 +74,6 @@ def expected_scope_kind(record_type: str) -> str:
     if record_type in REFERENCE_RECORDS:
         return "reference"
     raise Refused(f"'{record_type}' records are not synced")
-
-
-def scope_id(scope: str) -> str | None:
-    """The id of ``provider:<id>`` or ``visit:<id>``; None for ``reference`` or a malformed one."""
-    kind, _, key = scope.partition(":")
-    return key if kind in ("provider", "visit") and key else None
 
 
 def well_formed_scope(scope: str) -> bool:

@@ -24,11 +24,14 @@ from eqvisit import __version__
 from eqvisit.errors import AuthError
 from eqvisit.sync.protocol import (
     DEFAULT_PULL_PAGE,
+    MAX_FEED_PAGE,
     MAX_PULL_PAGE,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    SUPPORTED_PROTOCOLS,
     Change,
     ChangeResult,
+    FeedPage,
     LoginRequest,
     LoginResponse,
     PullPage,
@@ -55,6 +58,14 @@ BLOB_PREFIX = "/v1/blobs/"
 BLOB_MEDIA_TYPE = "application/octet-stream"
 
 
+_SPOKEN = frozenset(str(version) for version in SUPPORTED_PROTOCOLS)
+_SPEAKS = (
+    "this server speaks protocol "
+    + " and ".join(str(version) for version in SUPPORTED_PROTOCOLS)
+    + "; update eqvisit"
+)
+
+
 class GuardMiddleware:
     """Refuses oversized bodies, non-JSON bodies and a missing or wrong protocol version."""
 
@@ -67,13 +78,8 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if headers.get(PROTOCOL_HEADER.lower()) != str(PROTOCOL_VERSION):
-            await _reply(
-                send,
-                426,
-                "protocol",
-                f"this server speaks protocol {PROTOCOL_VERSION}; update eqvisit",
-            )
+        if headers.get(PROTOCOL_HEADER.lower()) not in _SPOKEN:
+            await _reply(send, 426, "protocol", _SPEAKS)
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             content_type = headers.get("content-type", "").split(";")[0].strip()
@@ -177,7 +183,12 @@ def create_app(
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "protocol": PROTOCOL_VERSION,
+            "protocols": list(SUPPORTED_PROTOCOLS),
+        }
 
     @app.post("/v1/login")
     def login(request: LoginRequest, x_eqvisit_device: Annotated[str, Header()]) -> LoginResponse:
@@ -266,6 +277,23 @@ def create_app(
                 page = reading.pull(session, who, scope, after, limit, server_clock)
             except Refused as exc:
                 raise ApiError(403, "forbidden", exc.reason) from exc
+        return Response(page, media_type="application/json")
+
+    @app.get("/v1/feed", response_model=FeedPage)
+    def feed(
+        who: Authenticated,
+        scope: str,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = MAX_FEED_PAGE,
+    ) -> Response:
+        """A scope the central store owns, in log order (what protocol 2 laptops read there)."""
+        with transactions.read() as session:
+            try:
+                page = reading.feed(session, who, scope, after, limit, server_clock)
+            except Refused as exc:
+                raise ApiError(403, "forbidden", exc.reason) from exc
+            except reading.NotServerOwned as exc:
+                raise ApiError(422, "invalid", str(exc)) from exc
         return Response(page, media_type="application/json")
 
     @app.get("/v1/receipt")

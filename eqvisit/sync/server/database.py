@@ -27,7 +27,9 @@ def database_url(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
-def open_central_store(db: str, *, backup_dir: Path | None = None) -> Engine:
+def open_central_store(db: str, *, backup_dir: Path | None = None, target: str = "head") -> Engine:
+    """An engine on the central store at ``db``, its schema brought to ``target`` (tests of a
+    migration open a store at the revision before it)."""
     url = make_url(database_url(db))
     # orjson reads and writes the merged states and change-log fields several times faster
     # than json (every value in them is a wire value: text, numbers, booleans, lists, objects).
@@ -40,7 +42,7 @@ def open_central_store(db: str, *, backup_dir: Path | None = None) -> Engine:
     )
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _plan_each_execution)
-    upgrade_store(engine, backup_dir=backup_dir, package=SERVER_MIGRATIONS)
+    upgrade_store(engine, backup_dir=backup_dir, target=target, package=SERVER_MIGRATIONS)
     return engine
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from eqvisit.domain.enums import UserRole
 from eqvisit.domain.merge import FieldWrite, merge_field
 from eqvisit.domain.numbering import PREFIXES, next_reference, parse_reference
+from eqvisit.domain.scopes import scope_id, scope_kind, server_owned
 from eqvisit.errors import InvalidValue
 from eqvisit.storage.bulk import insert_rows
 from eqvisit.sync.permissions import PARENTS
@@ -35,8 +36,6 @@ from eqvisit.sync.server.access import (
     check_change,
     membership_of,
     role_in_scope,
-    scope_id,
-    scope_kind,
     visit_role,
 )
 from eqvisit.sync.server.batch import LOG, RECORDS, HeldRecord, LogRow, WriteBatch
@@ -267,7 +266,12 @@ def _checked_entry(
     )
     hlc, restamped = change.hlc, None
     fields = dict(change.fields)
-    if rewritten is not None:
+    if server_owned(change.scope):
+        # The central store orders the writes of the scopes it owns: stamped after every stamp
+        # the record holds, a write takes effect in the order the store accepts it, here and on
+        # every laptop, which applies these scopes in log order (domain/scopes.py).
+        hlc = restamped = stamp_after(clock, existing)
+    elif rewritten is not None:
         # The server's value is a later write than the laptop's, so every replica takes it.
         fields.update(rewritten)
         hlc = restamped = str(clock.now())
@@ -342,9 +346,19 @@ def merge_change(
     if record.record_type == "panel_members" and (member := membership_of(record)) is not None:
         user_id, panel_role, active = member
         records.set_membership(user_id, record.scope, panel_role, active)
-    for name, winner, loser in lost:
-        _log_conflict(records, record, name, winner, loser, clock)
+    if not server_owned(record.scope):  # there every write wins, and the log keeps them all
+        for name, winner, loser in lost:
+            _log_conflict(records, record, name, winner, loser, clock)
     return record
+
+
+def stamp_after(clock: ServerClock, record: HeldRecord | None) -> str:
+    """A server stamp later than every stamp ``record`` holds, so the write it stamps wins over
+    the record's current values whatever clock wrote them (another server process, an import
+    run elsewhere, a laptop's)."""
+    if record is not None and record.state:
+        clock.observe(max(entry["hlc"] for entry in record.state.values()))
+    return str(clock.now())
 
 
 def merged_state(
@@ -457,7 +471,8 @@ def server_write(
     author_id: str | None = None,
 ) -> int:
     """Write a record as the server itself (admin, imports): logged and merged like any change,
-    and written at once (ORM reads in the same session afterwards see it)."""
+    stamped after the record's own stamps (so it wins whatever process's clock wrote them), and
+    written at once (ORM reads in the same session afterwards see it)."""
     lock_writers(session)
     records = WriteBatch(session)
     existing = records.get(record_type, record_id)
@@ -472,7 +487,7 @@ def server_write(
         scope=scope,
         fields=fields,
         base=base,
-        hlc=str(clock.now()),
+        hlc=stamp_after(clock, existing),
         author_id=author_id,
         device_id=SERVER_DEVICE,
         received_at=datetime.now(UTC),

@@ -1,0 +1,178 @@
+"""Applying feed pages: the scopes the central store owns (reference data, provider
+intelligence), whose changes the laptop applies in log order, with no stamps and no merge.
+
+The central store orders every write to these scopes (``eqvisit.domain.scopes``), so each field
+of each change took effect there, in log order, and the laptop holds what the store holds by
+writing the changes as they come. Laptops never write these scopes.
+
+A page is applied in two steps, so the work that is Python can run beside the work that is SQLite:
+
+1. :func:`prepare`, on the thread that fetches pages: consecutive changes of one record type
+   naming the same fields become one *run*, each change one insert row (every value through its
+   column's conversion, which also refuses a value the column cannot hold);
+2. :func:`apply`, in the sync's transaction: each run in page order, as one ``executemany``.
+   A run whose rows name every column a new record needs is inserted as it is, and if one of its
+   records is here already, upserted instead (the named columns of a record that is here are
+   overwritten, the others kept); any other run goes change by change through the ORM, which
+   fills in defaults for a record created without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from eqvisit.domain.scopes import scope_id, scope_kind
+from eqvisit.errors import SyncError
+from eqvisit.storage.bulk import insert_values, plan_insert
+from eqvisit.storage.record_rows import RecordRows, record_rows
+from eqvisit.storage.wire_values import MODELS, from_wire
+
+# Where each kind of owned scope keeps its records on the laptop, to purge a scope no longer
+# granted (the reference scope is granted to everyone, always).
+SCOPE_TABLES = {"provider": (("intelligence_items", "provider_id"),)}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive changes of one record type naming the same fields, ready to write."""
+
+    shape: RecordRows
+    first: int  # the position of its first change in the page, for messages
+    ids: list[str]
+    fields: list[dict[str, Any]]
+    rows: list[tuple[Any, ...]]  # one per change when ``shape`` can be inserted whole
+
+    @property
+    def record_type(self) -> str:
+        return cast(Table, self.shape.model.__table__).name
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A feed page as runs of insert rows (:func:`prepare`), for :func:`apply`."""
+
+    scope: str
+    runs: tuple[_Run, ...]
+    changes: int
+
+
+def prepare(scope: str, changes: Sequence[Sequence[Any]], dialect: Dialect) -> PreparedPage:
+    """Group a feed page's ``[record type, record id, fields]`` changes into runs and build
+    each run's rows. Touches no database, so it runs on the fetching thread. A record type this
+    laptop does not keep is skipped (a newer central store's); a value a column cannot hold is
+    a :class:`~eqvisit.errors.SyncError` naming the change and the field."""
+    runs: list[_Run] = []
+    shape: tuple[str, tuple[str, ...]] | None = None
+    for index, (record_type, record_id, fields) in enumerate(changes):
+        if record_type not in MODELS:
+            continue
+        if (record_type, tuple(fields)) != shape:
+            shape = (record_type, tuple(fields))
+            runs.append(_Run(record_rows(record_type, shape[1], dialect), index, [], [], []))
+        run = runs[-1]
+        run.ids.append(record_id)
+        run.fields.append(fields)
+        if run.shape.whole and run.shape.plan.complete:
+            try:
+                run.rows.append(run.shape.build(record_id, fields))
+            except (ValueError, TypeError) as exc:
+                raise _refused(scope, index, record_type, record_id, exc) from exc
+    return PreparedPage(scope, tuple(_one_per_record(run) for run in runs), len(changes))
+
+
+def apply(session: Session, page: PreparedPage) -> int:
+    """Write a prepared page's runs in page order in the session's transaction; return how
+    many changes were written."""
+    written = 0
+    for run in page.runs:
+        if run.rows:
+            _write_whole(session, page.scope, run)
+        else:
+            _write_each(session, page.scope, run)
+        written += len(run.ids)
+    return written
+
+
+def purge(session: Session, scope: str) -> None:
+    """Remove the records of an owned scope no longer granted (see :data:`SCOPE_TABLES`)."""
+    key = scope_id(scope)
+    for table_name, column in SCOPE_TABLES.get(scope_kind(scope), ()):
+        table = cast(Table, MODELS[table_name].__table__)
+        session.execute(delete(table).where(table.c[column] == key))
+
+
+def _one_per_record(run: _Run) -> _Run:
+    """The run with each record once, at its last change: the run's changes all name the same
+    fields, so the last one's values are what writing them all in order would leave."""
+    if len(set(run.ids)) == len(run.ids):
+        return run
+    last = {record_id: position for position, record_id in enumerate(run.ids)}
+    kept = sorted(last.values())
+    return _Run(
+        run.shape,
+        run.first,
+        [run.ids[i] for i in kept],
+        [run.fields[i] for i in kept],
+        [run.rows[i] for i in kept] if run.rows else [],
+    )
+
+
+def _write_whole(session: Session, scope: str, run: _Run) -> None:
+    """Insert the run's rows; if a record of the run is here already, upsert them instead."""
+    plan = run.shape.plan
+    try:
+        with session.begin_nested():
+            insert_values(session, plan, run.rows)
+        return
+    except IntegrityError:
+        pass  # a record of the run is here already (or the run is wrong: the upsert will say)
+    upsert = plan_insert(plan.table, plan.order, session.get_bind().dialect, upsert=True)
+    try:
+        with session.begin_nested():
+            insert_values(session, upsert, run.rows)
+    except IntegrityError as exc:
+        raise SyncError(
+            f"{len(run.ids)} {run.record_type} records of {scope} (from change {run.first} of a "
+            f"page) cannot be stored on this laptop: {exc.orig}"
+        ) from exc
+
+
+def _write_each(session: Session, scope: str, run: _Run) -> None:
+    """A run that leaves out columns a new record needs (or whose defaults are Python's): change
+    by change through the ORM, which fills those in for a record created here."""
+    model = run.shape.model
+    table = cast(Table, model.__table__)
+    for offset, (record_id, fields) in enumerate(zip(run.ids, run.fields, strict=True)):
+        try:
+            values = {name: from_wire(model, name, fields[name]) for name in run.shape.names}
+        except (ValueError, TypeError) as exc:
+            raise _refused(scope, run.first + offset, run.record_type, record_id, exc) from exc
+        try:
+            if session.scalar(select(table.c.id).where(table.c.id == record_id)) is None:
+                session.add(model(id=record_id, **values))
+                session.flush()  # in page order: a later change may refer to this record
+            elif values:
+                _update(session, table, record_id, values)
+        except IntegrityError as exc:
+            raise _refused(scope, run.first + offset, run.record_type, record_id, exc.orig) from exc
+
+
+def _update(session: Session, table: Table, record_id: str, values: dict[str, Any]) -> None:
+    """Set these columns of a record and no other: a column SQLAlchemy would stamp on update
+    (``updated_at``) keeps the store's value unless the change names it."""
+    kept = {c.name: c for c in table.columns if c.onupdate is not None and c.name not in values}
+    session.execute(update(table).where(table.c.id == record_id).values(**values, **kept))
+
+
+def _refused(scope: str, index: int, record_type: str, record_id: str, exc: object) -> SyncError:
+    return SyncError(
+        f"The central store sent a {record_type} record ({record_id}, change {index} of a page "
+        f"of {scope}) that this laptop cannot store: {exc}"
+    )
