@@ -5,16 +5,16 @@ provider whose scope ``provider:<id>`` has ``--rows`` intelligence_items records
 bulk inserts into ``sv_change_log`` and ``sv_records`` that mirror what ``server_write`` writes,
 and a visit of that provider led by a quality lead. A real ``eqvisit server`` (uvicorn) runs in a
 child process on 127.0.0.1. A fresh laptop profile signs in as the lead, and one timed
-``SyncService.sync_once()`` pulls every scope over HTTP (pages of 5,000, gzip, the next page
-fetched while one is applied) and applies it.
+``SyncService.sync_once()`` reads every scope over HTTP (the provider's through its feed: pages of
+20,000, gzip, the next page fetched and made ready while one is written) and applies it.
 
 The baseline, in the same run, is raw ``executemany`` (SQLCipher's ``sqlite3`` module) of the same
 rows into a fresh laptop store (same schema, pragmas and encryption: WAL, synchronous=FULL, a raw
-SQLCipher key, as a laptop profile's store) in one transaction: the intelligence_items rows and
-their ``*`` field_versions rows, i.e. the floor of what the pull has to write, with only the
-conversions SQLite needs (JSON text). ``--breakdown`` also times fetching every page of the
-scope over HTTP without applying it (server, wire and the client's parsing), which splits the
-end-to-end time between the central store and the laptop. Target: end to end ≥ 100,000 rows/s.
+SQLCipher key, as a laptop profile's store) in one transaction: the intelligence_items rows, i.e.
+the floor of what the pull has to write (a scope the central store owns is held without stamps),
+with only the conversions SQLite needs (JSON text). ``--breakdown`` also times fetching every page
+of the scope over HTTP without applying it (server, wire and the client's parsing), which splits
+the end-to-end time between the central store and the laptop. Target: end to end ≥ 100,000 rows/s.
 
     .venv/bin/python bench/bench_sync_pull.py [--rows 1000000] [--pg URL] [--breakdown]
 """
@@ -47,7 +47,7 @@ from eqvisit.storage.cipher import KEY_BYTES, connect
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.storage.store import open_store
 from eqvisit.sync.client import SyncClient
-from eqvisit.sync.protocol import MAX_PULL_PAGE
+from eqvisit.sync.protocol import MAX_FEED_PAGE
 from eqvisit.sync.server import admin
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.database import open_central_store
@@ -56,7 +56,6 @@ from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 
 PASSWORD = "a long enough password"  # noqa: S105 a throw-away benchmark user
 SEED_BATCH = 10_000
-VERSION_COLUMNS = ("record_type", "record_id", "field", "hlc", "device_id", "author_id", "scope")
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values in SQLite
 
 
@@ -174,13 +173,13 @@ def time_pull(url: str, folder: Path) -> tuple[float, SyncReport, int]:
 
 
 def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
-    """Every page of ``scope`` over HTTP, parsed by the client, not applied."""
+    """Every page of ``scope``'s feed over HTTP, parsed by the client, not applied."""
     with SyncClient(url, new_id()) as client:
         client.login("lead", PASSWORD, "bench fetch")
         fetched = after = 0
         start = time.perf_counter()
         while True:
-            page = client.pull_page(scope, after, MAX_PULL_PAGE)
+            page = client.feed_page(scope, after, MAX_FEED_PAGE)
             fetched += len(page.changes)
             after = page.cursor
             if not page.more:
@@ -210,13 +209,8 @@ def time_raw(folder: Path, seeded: Seeded) -> float:
         f"INSERT INTO intelligence_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 constants only
         f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
     )
-    versions_sql = (
-        f"INSERT INTO field_versions ({', '.join(VERSION_COLUMNS)}) "  # noqa: S608 constants only
-        f"VALUES ({', '.join('?' * len(VERSION_COLUMNS))})"
-    )
     created = seeded.created.strftime(SQLITE_DATETIME)
-    hlc = str(ServerClock().now())
-    provider_id, scope = seeded.provider_id, seeded.scope
+    provider_id = seeded.provider_id
     start = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany(
@@ -238,13 +232,6 @@ def time_raw(folder: Path, seeded: Seeded) -> float:
                 created,
             )
             for index, record_id in enumerate(seeded.record_ids)
-        ),
-    )
-    connection.executemany(
-        versions_sql,
-        (
-            ("intelligence_items", record_id, "*", hlc, SERVER_DEVICE, None, scope)
-            for record_id in seeded.record_ids
         ),
     )
     connection.execute("COMMIT")
