@@ -20,7 +20,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Insert, Table, insert
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Insert,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -30,12 +41,9 @@ T = TypeVar("T")
 
 @functools.cache
 def _prepared(
-    table: Table, names: tuple[str, ...], dialect: Dialect, upsert: bool = False
+    table: Table, names: tuple[str, ...], dialect: Dialect
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
-    statement: Insert = insert(table)
-    if upsert:
-        statement = _upsert(table, names)
-    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
     order = tuple(compiled.positiontup or ()) if compiled.positional else names
     processors = tuple(
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
@@ -60,33 +68,15 @@ class InsertPlan:
 
 
 @functools.cache
-def plan_insert(
-    table: Table, names: tuple[str, ...], dialect: Dialect, *, upsert: bool = False
-) -> InsertPlan:
-    """How rows naming ``names`` are inserted into ``table`` on ``dialect`` (cached).
-
-    ``upsert`` (SQLite only): a row whose ``id`` the table holds already updates that row's
-    named columns instead (``ON CONFLICT (id) DO UPDATE``), leaving its other columns as they are.
-    """
-    if upsert and dialect.name != "sqlite":
-        raise ValueError("upserts are planned for the laptop's SQLite store only")
-    sql, order, processors = _prepared(table, names, dialect, upsert)
+def plan_insert(table: Table, names: tuple[str, ...], dialect: Dialect) -> InsertPlan:
+    """How rows naming ``names`` are inserted into ``table`` on ``dialect`` (cached)."""
+    sql, order, processors = _prepared(table, names, dialect)
     complete = (
         len(order) == len(names)
         and not _python_defaults(table, names)
         and (dialect.positional or dialect.driver == "psycopg")
     )
     return InsertPlan(table, sql, order, processors, complete)
-
-
-def _upsert(table: Table, names: tuple[str, ...]) -> Insert:
-    from sqlalchemy.dialects import sqlite
-
-    statement = sqlite.insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={name: statement.excluded[name] for name in names if name != "id"},
-    )
 
 
 def insert_values(session: Session, plan: InsertPlan, values: Sequence[Sequence[Any]]) -> None:
@@ -103,6 +93,64 @@ def insert_values(session: Session, plan: InsertPlan, values: Sequence[Sequence[
         _copy(connection, plan.table, plan.order, values)
     else:
         connection.exec_driver_sql(plan.sql, list(values))
+
+
+@dataclass(frozen=True)
+class JsonInsertPlan:
+    """An insert of ``order``'s columns from one JSON array of rows (SQLite only): each row an
+    array of values in ``order``, each value already what the column binds, except that a JSON
+    column's value is the JSON itself (written as its compact text).
+
+    One statement per batch, so SQLite reads and inserts every row in C, without the driver
+    binding each row's values and without the interpreter's lock: the thread that built the
+    rows goes on working while this one inserts (``executemany`` takes the lock back for every
+    row and stalled behind it). ``upsert``: a row whose ``id`` the table holds updates that
+    record's named columns instead.
+    """
+
+    table: Table
+    sql: str
+    order: tuple[str, ...]
+    json_columns: frozenset[str]
+    upsert: bool
+
+
+@functools.cache
+def plan_json_insert(
+    table: Table, order: tuple[str, ...], dialect: Dialect, *, upsert: bool = False
+) -> JsonInsertPlan:
+    """How JSON arrays of rows in ``order`` are inserted into ``table`` (cached)."""
+    if dialect.name != "sqlite":
+        raise ValueError("JSON batch inserts are planned for the laptop's SQLite store only")
+    json_columns = frozenset(name for name in order if isinstance(table.c[name].type, JSON))
+    rows = func.jsonb_each(func.jsonb(bindparam("rows"))).table_valued("value").alias("fed")
+    values = select(
+        *(
+            rows.c.value.op("->" if name in json_columns else "->>")(literal_column(str(index)))
+            for index, name in enumerate(order)
+        )
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT (its parsing ambiguity)
+    statement: Insert = insert(table).from_select(list(order), values)
+    if upsert:
+        from sqlalchemy.dialects import sqlite
+
+        upserting = sqlite.insert(table).from_select(list(order), values)
+        statement = upserting.on_conflict_do_update(
+            index_elements=[table.c.id],
+            set_={name: upserting.excluded[name] for name in order if name != "id"},
+        )
+    compiled = statement.compile(dialect=dialect)
+    if list(compiled.positiontup or ()) != ["rows"]:
+        raise ValueError(f"a JSON insert into {table.name} must name every column it fills")
+    return JsonInsertPlan(table, str(compiled), order, json_columns, upsert)
+
+
+def insert_json(session: Session, plan: JsonInsertPlan, rows: bytes, count: int) -> None:
+    """Insert ``count`` rows given as one JSON array (see :class:`JsonInsertPlan`)."""
+    session.flush()
+    result = session.connection().exec_driver_sql(plan.sql, (rows,))
+    if result.rowcount != count:
+        raise ValueError(f"{result.rowcount} of {count} rows went into {plan.table.name}")
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -19,10 +19,11 @@ A page is applied in two steps, so the work that is Python can run beside the wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import KeysView, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from eqvisit.domain.scopes import scope_id, scope_kind
 from eqvisit.errors import SyncError
-from eqvisit.storage.bulk import insert_values, plan_insert
+from eqvisit.storage.bulk import insert_json, plan_json_insert
 from eqvisit.storage.record_rows import RecordRows, record_rows
 from eqvisit.storage.wire_values import MODELS, from_wire
 
@@ -39,7 +40,7 @@ from eqvisit.storage.wire_values import MODELS, from_wire
 SCOPE_TABLES = {"provider": (("intelligence_items", "provider_id"),)}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
     """Consecutive changes of one record type naming the same fields, ready to write."""
 
@@ -47,7 +48,9 @@ class _Run:
     first: int  # the position of its first change in the page, for messages
     ids: list[str]
     fields: list[dict[str, Any]]
-    rows: list[tuple[Any, ...]]  # one per change when ``shape`` can be inserted whole
+    # When ``shape`` can be inserted whole: its rows as one JSON array (bulk.insert_json), and
+    # ``fields`` emptied (they are in the rows); otherwise None, and the run goes change by change.
+    rows: bytes | None = None
 
     @property
     def record_type(self) -> str:
@@ -69,22 +72,23 @@ def prepare(scope: str, changes: Sequence[Sequence[Any]], dialect: Dialect) -> P
     laptop does not keep is skipped (a newer central store's); a value a column cannot hold is
     a :class:`~eqvisit.errors.SyncError` naming the change and the field."""
     runs: list[_Run] = []
-    shape: tuple[str, tuple[str, ...]] | None = None
+    run_type: str | None = None
+    run_names: KeysView[str] | None = None
     for index, (record_type, record_id, fields) in enumerate(changes):
         if record_type not in MODELS:
             continue
-        if (record_type, tuple(fields)) != shape:
-            shape = (record_type, tuple(fields))
-            runs.append(_Run(record_rows(record_type, shape[1], dialect), index, [], [], []))
+        if record_type != run_type or fields.keys() != run_names:  # the same set of names
+            run_type, run_names = record_type, fields.keys()
+            runs.append(_Run(record_rows(record_type, tuple(fields), dialect), index, [], []))
         run = runs[-1]
         run.ids.append(record_id)
         run.fields.append(fields)
+    ready = [_one_per_record(run) for run in runs]
+    for run in ready:
         if run.shape.whole and run.shape.plan.complete:
-            try:
-                run.rows.append(run.shape.build(record_id, fields))
-            except (ValueError, TypeError) as exc:
-                raise _refused(scope, index, record_type, record_id, exc) from exc
-    return PreparedPage(scope, tuple(_one_per_record(run) for run in runs), len(changes))
+            run.rows = orjson.dumps(_rows(scope, run))
+            run.fields = []
+    return PreparedPage(scope, tuple(ready), len(changes))
 
 
 def apply(session: Session, page: PreparedPage) -> int:
@@ -92,8 +96,8 @@ def apply(session: Session, page: PreparedPage) -> int:
     many changes were written."""
     written = 0
     for run in page.runs:
-        if run.rows:
-            _write_whole(session, page.scope, run)
+        if run.rows is not None:
+            _write_whole(session, page.scope, run.rows, run)
         else:
             _write_each(session, page.scope, run)
         written += len(run.ids)
@@ -108,6 +112,20 @@ def purge(session: Session, scope: str) -> None:
         session.execute(delete(table).where(table.c[column] == key))
 
 
+def _rows(scope: str, run: _Run) -> list[tuple[Any, ...]]:
+    """The run's insert rows, built column by column; a value a column cannot hold is refused
+    naming its record (found by building the rows one by one again)."""
+    try:
+        return run.shape.rows_for_json(run.ids, run.fields)
+    except (ValueError, TypeError):
+        for offset, (record_id, fields) in enumerate(zip(run.ids, run.fields, strict=True)):
+            try:
+                run.shape.build_for_json(record_id, fields)
+            except (ValueError, TypeError) as exc:
+                raise _refused(scope, run.first + offset, run.record_type, record_id, exc) from exc
+        raise
+
+
 def _one_per_record(run: _Run) -> _Run:
     """The run with each record once, at its last change: the run's changes all name the same
     fields, so the last one's values are what writing them all in order would leave."""
@@ -115,28 +133,23 @@ def _one_per_record(run: _Run) -> _Run:
         return run
     last = {record_id: position for position, record_id in enumerate(run.ids)}
     kept = sorted(last.values())
-    return _Run(
-        run.shape,
-        run.first,
-        [run.ids[i] for i in kept],
-        [run.fields[i] for i in kept],
-        [run.rows[i] for i in kept] if run.rows else [],
-    )
+    return _Run(run.shape, run.first, [run.ids[i] for i in kept], [run.fields[i] for i in kept])
 
 
-def _write_whole(session: Session, scope: str, run: _Run) -> None:
+def _write_whole(session: Session, scope: str, rows: bytes, run: _Run) -> None:
     """Insert the run's rows; if a record of the run is here already, upsert them instead."""
-    plan = run.shape.plan
+    table, order = run.shape.plan.table, run.shape.plan.order
+    dialect = session.get_bind().dialect
     try:
         with session.begin_nested():
-            insert_values(session, plan, run.rows)
+            insert_json(session, plan_json_insert(table, order, dialect), rows, len(run.ids))
         return
     except IntegrityError:
         pass  # a record of the run is here already (or the run is wrong: the upsert will say)
-    upsert = plan_insert(plan.table, plan.order, session.get_bind().dialect, upsert=True)
+    upsert = plan_json_insert(table, order, dialect, upsert=True)
     try:
         with session.begin_nested():
-            insert_values(session, upsert, run.rows)
+            insert_json(session, upsert, rows, len(run.ids))
     except IntegrityError as exc:
         raise SyncError(
             f"{len(run.ids)} {run.record_type} records of {scope} (from change {run.first} of a "

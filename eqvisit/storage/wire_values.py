@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Date, Table
 from sqlalchemy.engine import Dialect
 
+import eqvisit.storage.models  # noqa: F401 every model is mapped before MODELS is read
 from eqvisit.storage.base import Base
 from eqvisit.storage.bulk import Processor
 from eqvisit.storage.types import EnumText, UTCDateTime
@@ -118,7 +119,13 @@ SQLITE_UTC_LENGTH = len("2025-03-01T09:30:00.000000+00:00")
 
 def _sqlite_utc_text(process: Callable[[Any], Any]) -> Converter:
     """ISO text with microseconds at +00:00 (how every laptop and the server write times) as
-    SQLite's DATETIME text, by slicing once it has parsed; anything else the long way."""
+    SQLite's DATETIME text, by slicing once it has parsed; anything else the long way. The
+    texts of recent values are kept: an import stamps thousands of records with one time."""
+
+    @functools.lru_cache(maxsize=1024)
+    def canonical(value: str) -> str:
+        datetime.fromisoformat(value)  # a malformed time fails here, as the long way would
+        return f"{value[:10]} {value[11:26]}"
 
     def convert(value: Any) -> Any:
         if value is None:
@@ -130,8 +137,7 @@ def _sqlite_utc_text(process: Callable[[Any], Any]) -> Converter:
             and value[19] == "."
             and value.endswith("+00:00")
         ):
-            datetime.fromisoformat(value)  # a malformed time fails here, as the long way would
-            return f"{value[:10]} {value[11:26]}"
+            return canonical(value)
         return process(_to_datetime(value))
 
     return convert

@@ -12,6 +12,7 @@ import functools
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -20,8 +21,10 @@ from pydantic import BaseModel, ValidationError
 from eqvisit.errors import AuthError, NetworkError, SyncError
 from eqvisit.sync.attachments import MAX_CHUNK_BYTES, BlobRefused, BlobStatus, is_sha256
 from eqvisit.sync.protocol import (
+    CURSOR_HEADER,
     DEFAULT_PULL_PAGE,
     MAX_FEED_PAGE,
+    MORE_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     Change,
@@ -111,14 +114,11 @@ class SyncClient:
     def pull_page(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> ChangesPage:
         """One page as plain values, its shape checked but no model built per change: what a
         sync applies, where a million rows must not cost a million validations."""
-        params = {"scope": scope, "after": after, "limit": limit}
-        response = self._send("GET", "/v1/pull", params=params)
-        try:
-            return read_changes_page(response.content, scope)
-        except ValueError as exc:
-            raise SyncError(
-                f"The central store sent an answer this version cannot read: {exc}"
-            ) from exc
+        return read_changes(self.fetch_pull(scope, after, limit), scope)
+
+    def fetch_pull(self, scope: str, after: int, limit: int = DEFAULT_PULL_PAGE) -> RawPage:
+        """One pull page as received, not yet read (:func:`read_changes`)."""
+        return self._fetch_page("/v1/pull", scope, after, limit)
 
     def feed(self, scope: str, after: int, limit: int = MAX_FEED_PAGE) -> FeedPage:
         """One page of a scope the central store owns, validated change by change (for tools
@@ -129,14 +129,22 @@ class SyncClient:
     def feed_page(self, scope: str, after: int, limit: int = MAX_FEED_PAGE) -> FeedChanges:
         """One page of a scope the central store owns as plain values, its shape checked but no
         model built per change (what a sync applies)."""
-        params = {"scope": scope, "after": after, "limit": limit}
-        response = self._send("GET", "/v1/feed", params=params)
-        try:
-            return read_feed_page(response.content, scope)
-        except ValueError as exc:
+        return read_feed(self.fetch_feed(scope, after, limit), scope)
+
+    def fetch_feed(self, scope: str, after: int, limit: int = MAX_FEED_PAGE) -> RawPage:
+        """One feed page as received, not yet read (:func:`read_feed`)."""
+        return self._fetch_page("/v1/feed", scope, after, limit)
+
+    def _fetch_page(self, path: str, scope: str, after: int, limit: int) -> RawPage:
+        response = self._send("GET", path, params={"scope": scope, "after": after, "limit": limit})
+        cursor = response.headers.get(CURSOR_HEADER, "")
+        more = response.headers.get(MORE_HEADER)
+        if not cursor.isdigit() or more not in ("0", "1"):
             raise SyncError(
-                f"The central store sent an answer this version cannot read: {exc}"
-            ) from exc
+                "The central store sent a page this version cannot read: "
+                f"no {CURSOR_HEADER} and {MORE_HEADER} headers"
+            )
+        return RawPage(response.content, int(cursor), more == "1")
 
     def receipt(self, scope: str) -> Receipt:
         return self._call("GET", "/v1/receipt", Receipt, params={"scope": scope})
@@ -235,6 +243,41 @@ class SyncClient:
         if not is_sha256(sha256):
             raise ValueError(f"{sha256!r} is not a SHA-256 in lowercase hex")
         return f"/v1/blobs/{sha256}"
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A pull or feed page as received: its body, not yet read, and where it leaves the cursor
+    (from its headers), so the next page can be asked for while this one is read."""
+
+    content: bytes
+    cursor: int
+    more: bool
+
+
+def read_feed(page: RawPage, scope: str) -> FeedChanges:
+    """Read a fetched feed page (its shape checked; it must say what its headers said)."""
+    return _read(page, lambda: read_feed_page(page.content, scope))
+
+
+def read_changes(page: RawPage, scope: str) -> ChangesPage:
+    """Read a fetched pull page (its shape checked; it must say what its headers said)."""
+    return _read(page, lambda: read_changes_page(page.content, scope))
+
+
+P = TypeVar("P", FeedChanges, ChangesPage)
+
+
+def _read(page: RawPage, read: Callable[[], P]) -> P:
+    try:
+        changes = read()
+        if (changes.cursor, changes.more) != (page.cursor, page.more):
+            raise ValueError("the page and its headers disagree on where it ends")
+    except ValueError as exc:
+        raise SyncError(
+            f"The central store sent an answer this version cannot read: {exc}"
+        ) from exc
+    return changes
 
 
 def _raise_for_refusal(response: httpx.Response) -> None:

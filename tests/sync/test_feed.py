@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -20,8 +21,14 @@ from eqvisit.storage import models as m
 from eqvisit.sync.client import SyncClient
 from eqvisit.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Change, read_feed_page
 from eqvisit.sync.server import admin
+from eqvisit.sync.server.batch import LogRow, WriteBatch
 from eqvisit.sync.server.clock import ServerClock
-from eqvisit.sync.server.exchange import server_create_many, server_write
+from eqvisit.sync.server.exchange import (
+    SERVER_DEVICE,
+    merge_change,
+    server_create_many,
+    server_write,
+)
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 from eqvisit.sync.transport import InProcessTransport
 from tests.sync.conftest import PASSWORD, Central, Laptop
@@ -200,6 +207,37 @@ def test_a_lay_representative_reads_no_intelligence_in_the_feed(central: Central
     with signed_in(central, "lay1") as lay, signed_in(central, "panel1") as panel:
         assert lay.feed(scope, 0).changes == []
         assert len(panel.feed(scope, 0).changes) == 3
+
+
+def test_a_record_of_another_kind_in_an_owned_scope_is_shown_only_to_roles_that_read_it(
+    central: Central,
+) -> None:
+    """Before s0002 an administrator's late push could leave a conflict record in reference
+    data. The feed then reads that page change by change through the permission table: a lead
+    (who reads conflicts) gets it, an administrator (who does not) gets the rest of the page."""
+    with central.session() as session, session.begin():
+        keeper = admin.create_user(session, ServerClock(), "keeper", UserRole.ADMIN, PASSWORD)
+        records = WriteBatch(session)
+        row = LogRow(
+            change_id=new_id(),
+            record_type="conflicts",
+            record_id=new_id(),
+            scope="reference",
+            fields={"record_type": "providers", "field": "name", "losing_value": "Old"},
+            base={},
+            hlc=str(central.clock.now()),
+            author_id=None,
+            device_id=SERVER_DEVICE,
+            received_at=datetime.now(UTC),
+        )
+        merge_change(records, row, None, created_by=None, clock=central.clock)
+        records.write()
+    with signed_in(central, "lead") as lead, signed_in(central, "keeper") as keeper_client:
+        by_lead = lead.feed("reference", 0).changes
+        by_admin = keeper_client.feed("reference", 0).changes
+    assert ("conflicts", row.record_id, row.fields) in by_lead
+    assert [c for c in by_lead if c[0] != "conflicts"] == by_admin
+    assert keeper.id in {record_id for _type, record_id, _f in by_admin}
 
 
 # --- laptops -------------------------------------------------------------------------------------

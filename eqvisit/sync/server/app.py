@@ -23,9 +23,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from eqvisit import __version__
 from eqvisit.errors import AuthError
 from eqvisit.sync.protocol import (
+    CURSOR_HEADER,
     DEFAULT_PULL_PAGE,
     MAX_FEED_PAGE,
     MAX_PULL_PAGE,
+    MORE_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SUPPORTED_PROTOCOLS,
@@ -122,6 +124,12 @@ class GuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _page_response(page: reading.LogPage) -> Response:
+    """A pull or feed page, its cursor and whether more follows also in headers."""
+    headers = {CURSOR_HEADER: str(page.cursor), MORE_HEADER: "1" if page.more else "0"}
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 async def _reply(send: Send, status: int, error: str, detail: str) -> None:
@@ -277,7 +285,7 @@ def create_app(
                 page = reading.pull(session, who, scope, after, limit, server_clock)
             except Refused as exc:
                 raise ApiError(403, "forbidden", exc.reason) from exc
-        return Response(page, media_type="application/json")
+        return _page_response(page)
 
     @app.get("/v1/feed", response_model=FeedPage)
     def feed(
@@ -294,7 +302,7 @@ def create_app(
                 raise ApiError(403, "forbidden", exc.reason) from exc
             except reading.NotServerOwned as exc:
                 raise ApiError(422, "invalid", str(exc)) from exc
-        return Response(page, media_type="application/json")
+        return _page_response(page)
 
     @app.get("/v1/receipt")
     def receipt(who: Authenticated, scope: str) -> Receipt:

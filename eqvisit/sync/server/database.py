@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
-from eqvisit.storage.engine import create_database_engine
+from eqvisit.storage.engine import create_database_engine, json_text, json_value
 from eqvisit.storage.migrate import upgrade_store
 
 SERVER_MIGRATIONS = "eqvisit.sync.server"
@@ -35,8 +34,8 @@ def open_central_store(db: str, *, backup_dir: Path | None = None, target: str =
     # than json (every value in them is a wire value: text, numbers, booleans, lists, objects).
     engine = create_database_engine(
         url,
-        json_serializer=_json_text,
-        json_deserializer=orjson.loads,
+        json_serializer=json_text,
+        json_deserializer=json_value,
         pool_size=POOL_SIZE,
         max_overflow=POOL_SIZE,
     )
@@ -54,7 +53,3 @@ def _plan_each_execution(dbapi_connection: Any, _record: Any) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET plan_cache_mode = force_custom_plan")
     dbapi_connection.commit()
-
-
-def _json_text(value: object) -> str:
-    return orjson.dumps(value).decode()

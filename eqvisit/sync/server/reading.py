@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import threading
 import weakref
 from collections import OrderedDict
@@ -13,9 +14,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, Pool, Text, and_, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Pool,
+    Text,
+    aggregate_order_by,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy import cast as cast_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from eqvisit.domain.enums import UserRole
 from eqvisit.domain.scopes import scope_kind, server_owned
@@ -36,6 +48,7 @@ from eqvisit.sync.server.access import (
     role_in_scope,
     visit_scopes_of,
 )
+from eqvisit.sync.server.batch import LOG
 from eqvisit.sync.server.clock import ServerClock
 from eqvisit.sync.server.models import ChangeLogEntry, ServerRecord
 
@@ -139,9 +152,19 @@ def _reading_role(session: Session, actor: Actor, scope: str) -> UserRole:
     return role
 
 
+@dataclass(frozen=True)
+class LogPage:
+    """A page of a scope's log as the JSON the client reads, and where it leaves the client (also
+    sent as headers, so the client can ask for the next page before it reads this one)."""
+
+    body: bytes
+    cursor: int
+    more: bool
+
+
 def pull(
     session: Session, actor: Actor, scope: str, after: int, limit: int, clock: ServerClock
-) -> bytes:
+) -> LogPage:
     """Changes of ``scope`` above ``after`` that the actor may read, oldest first, one page, as
     the JSON of a :class:`~eqvisit.sync.protocol.PullPage`.
 
@@ -160,7 +183,7 @@ class NotServerOwned(ValueError):
 
 def feed(
     session: Session, actor: Actor, scope: str, after: int, limit: int, clock: ServerClock
-) -> bytes:
+) -> LogPage:
     """Changes of a scope the central store owns above ``after``, oldest first, one page, as
     the JSON of a :class:`~eqvisit.sync.protocol.FeedPage`: each change only its record type,
     id and fields (``[type, id, {…}]``, put together by the database like a pull page's changes).
@@ -183,39 +206,71 @@ def _log_page(
     limit: int,
     clock: ServerClock,
     change_json: Callable[[str], ColumnElement[str]],
-) -> bytes:
+) -> LogPage:
     """One page of the scope's log above ``after`` that the actor may read: each change's JSON
-    built by the database (``change_json``), the page around them by Python."""
+    built by the database (``change_json``).
+
+    When the role may read every type of record a scope of this kind holds, the database also
+    joins the page (one row comes back, not one per change) and says whether any change of
+    another type is in it (a conflict record logged in reference data before s0002): only
+    then, and for roles that may not read everything, are the changes read one by one and
+    filtered by the permission table.
+    """
     role = _reading_role(session, actor, scope)
-    rows = session.execute(
-        select(
-            ChangeLogEntry.seq,
-            ChangeLogEntry.record_type,
-            ChangeLogEntry.record_id,
-            change_json(session.get_bind().dialect.name),
+    connection = session.connection()  # Core, not the ORM's row loading
+    change = change_json(_dialect(session))
+    above = (LOG.c.scope == scope, LOG.c.seq > after)
+    possible = _RECORDS_OF_KIND.get(scope_kind(scope), ())
+    if possible and all(grant(role, t, Action.READ) is Grant.ALL for t in possible):
+        page = (
+            select(LOG.c.seq, LOG.c.record_type, change.label("change"))
+            .where(*above)
+            .order_by(LOG.c.seq)
+            .limit(limit)
+            .subquery()
         )
-        .where(ChangeLogEntry.scope == scope, ChangeLogEntry.seq > after)
-        .order_by(ChangeLogEntry.seq)
+        count, last, stray, joined = connection.execute(
+            select(
+                func.count(),
+                func.max(page.c.seq),
+                func.coalesce(func.sum(case((page.c.record_type.in_(possible), 0), else_=1)), 0),
+                aggregate_order_by(func.aggregate_strings(page.c.change, ","), page.c.seq),
+            )
+        ).one()
+        if not stray:
+            cursor = after if last is None else int(last)
+            more = count == limit and _any_above(connection, scope, cursor)
+            return _page(scope, joined or "", cursor, more, clock)
+    rows = connection.execute(
+        select(LOG.c.seq, LOG.c.record_type, LOG.c.record_id, change)
+        .where(*above)
+        .order_by(LOG.c.seq)
         .limit(limit + 1)
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
     readable = _readable_filter(session, actor, role, rows)
-    changes = ",".join([row[3] for row in rows if readable(row)])
+    texts = map(_JSON_OF_ROW, rows if readable is None else filter(readable, rows))
+    return _page(scope, ",".join(texts), rows[-1].seq if rows else after, more, clock)
+
+
+def _any_above(connection: Connection, scope: str, seq: int) -> bool:
+    above = select(LOG.c.seq).where(LOG.c.scope == scope, LOG.c.seq > seq).limit(1)
+    return connection.execute(above).first() is not None
+
+
+def _page(scope: str, changes: str, cursor: int, more: bool, clock: ServerClock) -> LogPage:
+    """The page's JSON around its changes' (already joined) JSON."""
     head = orjson.dumps({"scope": scope})[:-1]
-    tail = orjson.dumps(
-        {
-            "cursor": rows[-1].seq if rows else after,
-            "more": more,
-            "server_hlc": str(clock.now()),
-        }
-    )[1:]
-    return b"".join((head, b',"changes":[', changes.encode(), b"],", tail))
+    tail = orjson.dumps({"cursor": cursor, "more": more, "server_hlc": str(clock.now())})[1:]
+    return LogPage(b"".join((head, b',"changes":[', changes.encode(), b"],", tail)), cursor, more)
 
 
-def _quoted(
-    dialect: str, value: ColumnElement[Any] | InstrumentedAttribute[Any]
-) -> ColumnElement[str]:
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _quoted(dialect: str, value: ColumnElement[Any]) -> ColumnElement[str]:
     """A column's value as JSON text, by the database's own JSON quoting (NULL as null)."""
     if dialect == "sqlite":
         return func.json_quote(value)
@@ -225,7 +280,7 @@ def _quoted(
 @functools.cache
 def _feed_json(dialect: str) -> ColumnElement[str]:
     """One change-log row as a feed page's ``[record type, record id, fields]``."""
-    log = ChangeLogEntry
+    log = LOG.c
     return (
         literal("[", Text)
         + _quoted(dialect, log.record_type)
@@ -243,10 +298,10 @@ def _change_json(dialect: str) -> ColumnElement[str]:
     constants, text values quoted by the database's JSON quoting, ``fields`` and ``base`` as
     their stored JSON text."""
 
-    def quoted(value: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[str]:
+    def quoted(value: ColumnElement[Any]) -> ColumnElement[str]:
         return _quoted(dialect, value)
 
-    log = ChangeLogEntry
+    log = LOG.c
     members: list[tuple[str, ColumnElement[Any]]] = [
         ("change_id", quoted(log.change_id)),
         ("record_type", quoted(log.record_type)),
@@ -265,6 +320,10 @@ def _change_json(dialect: str) -> ColumnElement[str]:
     return (text + literal("}", Text)).label("change")
 
 
+_TYPE_OF_ROW = operator.attrgetter("record_type")
+_JSON_OF_ROW = operator.itemgetter(3)
+
+
 class _Keyed(Protocol):
     @property
     def record_type(self) -> str: ...
@@ -275,10 +334,12 @@ class _Keyed(Protocol):
 
 def _readable_filter(
     session: Session, actor: Actor, role: UserRole, rows: Sequence[_Keyed]
-) -> Callable[[_Keyed], bool]:
-    types = {row.record_type for row in rows}
+) -> Callable[[_Keyed], bool] | None:
+    """Which of these rows the actor may read; None when every one (every type they are of
+    is readable whole by the role)."""
+    types = set(map(_TYPE_OF_ROW, rows))
     if all(grant(role, t, Action.READ) is Grant.ALL for t in types):
-        return lambda row: True
+        return None
     cache: dict[tuple[str, str], bool] = {}
 
     def readable(row: _Keyed) -> bool:
@@ -305,8 +366,7 @@ def receipt(session: Session, actor: Actor, scope: str) -> Receipt:
     readable = _readable_filter(session, actor, role, records_)
     lines = [
         (record.record_type, record.record_id, name, entry["hlc"], entry["device_id"])
-        for record in records_
-        if readable(record)
+        for record in (records_ if readable is None else filter(readable, records_))
         for name, entry in record.state.items()
     ]
     return Receipt(
