@@ -62,8 +62,10 @@ class SyncClient:
         attempts: int = 4,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        protocol: int = PROTOCOL_VERSION,
     ) -> None:
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "X-Eqvisit-Device": device_id}
+        """``protocol``: the version this client says it speaks (tests of another version)."""
+        headers = {PROTOCOL_HEADER: str(protocol), "X-Eqvisit-Device": device_id}
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
@@ -286,6 +288,13 @@ def _raise_for_refusal(response: httpx.Response) -> None:
         if error == "revoked":
             raise DeviceRevoked(detail)
         raise AuthError(detail)
+    if response.status_code == 426:
+        _error, detail = _error_of(response)
+        raise SyncError(
+            f"The central store and this app speak different versions of the sync protocol "
+            f"(this app speaks {PROTOCOL_VERSION}; the store says: {detail}). Update whichever "
+            "is older: usually the central store, after an update of the app."
+        )
     if response.status_code >= 400:
         error, detail = _error_of(response)
         raise SyncError(f"The central store refused the request ({response.status_code}): {detail}")

@@ -121,13 +121,7 @@ _NULLABLE = frozenset({"author_id"})
 def read_changes_page(content: bytes, scope: str) -> ChangesPage:
     """Parse a pull page, checking its shape (every key there, of the right JSON type, every
     change of ``scope``) without building a model per change. Raises ``ValueError``."""
-    page = orjson.loads(content)
-    if not isinstance(page, dict):
-        raise ValueError("a page is a JSON object")
-    cursor, more, server_hlc = _page_position(page, scope)
-    changes = page.get("changes")
-    if not isinstance(changes, list):
-        raise ValueError("changes must be a list")
+    changes, cursor, more, server_hlc = _page_of(content, scope)
     for index, change in enumerate(changes):
         problem = _shape_problem(change, scope)
         if problem:
@@ -178,13 +172,7 @@ class FeedChanges:
 def read_feed_page(content: bytes, scope: str) -> FeedChanges:
     """Parse a feed page, checking its shape (each change a record type, an id and an object of
     fields) without building a model per change. Raises ``ValueError``."""
-    page = orjson.loads(content)
-    if not isinstance(page, dict):
-        raise ValueError("a page is a JSON object")
-    cursor, more, server_hlc = _page_position(page, scope)
-    changes = page.get("changes")
-    if not isinstance(changes, list):
-        raise ValueError("changes must be a list")
+    changes, cursor, more, server_hlc = _page_of(content, scope)
     if not _all_feed_changes(changes):
         index = next(i for i, change in enumerate(changes) if not _all_feed_changes([change]))
         raise ValueError(f"change {index} of the page is not [record type, id, fields]")
@@ -200,16 +188,22 @@ def _all_feed_changes(changes: list[Any]) -> bool:
     return not any(set(map(type, map(itemgetter(i), changes))) - {kind} for i, kind in shapes)
 
 
-def _page_position(page: dict[str, Any], scope: str) -> tuple[int, bool, str]:
-    """A page's cursor, whether more follows, and the server's stamp, checked."""
-    cursor, more, server_hlc = page.get("cursor"), page.get("more"), page.get("server_hlc")
+def _page_of(content: bytes, scope: str) -> tuple[list[Any], int, bool, str]:
+    """A page's changes (not yet checked one by one), its cursor, whether more follows, and the
+    server's stamp, the page's own shape checked."""
+    page = orjson.loads(content)
+    if not isinstance(page, dict):
+        raise ValueError("a page is a JSON object")
+    changes, cursor, more = page.get("changes"), page.get("cursor"), page.get("more")
     if page.get("scope") != scope:
         raise ValueError(f"asked for {scope}, got a page of {page.get('scope')!r}")
+    if not isinstance(changes, list):
+        raise ValueError("changes must be a list")
     if not isinstance(cursor, int) or not isinstance(more, bool):
         raise ValueError("cursor and more must be an integer and a boolean")
-    if not isinstance(server_hlc, str):
+    if not isinstance(page.get("server_hlc"), str):
         raise ValueError("server_hlc must be a stamp")
-    return cursor, more, server_hlc
+    return changes, cursor, more, page["server_hlc"]
 
 
 class ScopeGrant(WireModel):

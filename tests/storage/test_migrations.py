@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from eqvisit.storage.engine import create_store_engine
 from eqvisit.storage.migrate import (
@@ -58,6 +58,17 @@ def test_only_plain_literal_revisions_are_read_from_source(source: str, readable
     assert (plain and "revision" in constants) is readable
 
 
+def _insert_provider(connection: Connection) -> None:
+    """St Elsewhere NHS Trust (id ``p1``), written as any revision since 0001 holds it."""
+    connection.execute(
+        text(
+            "INSERT INTO providers (id, ods_code, name, kind, address_lines, status,"
+            " created_at, updated_at) VALUES ('p1', 'RXX', 'St Elsewhere NHS Trust', 'trust',"
+            " '[]', 'active', '2026-01-01', '2026-01-01')"
+        )
+    )
+
+
 def test_a_store_at_an_older_revision_is_behind(tmp_path: Path) -> None:
     engine = create_store_engine(tmp_path / "old.sqlite3")
     upgrade_store(engine, backup_dir=None, target="0005")
@@ -72,13 +83,7 @@ def test_upgrading_keeps_data_and_pending_changes_and_takes_a_backup(tmp_path: P
     engine = create_store_engine(path)
     upgrade_store(engine, backup_dir=None, target="0001")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO providers (id, ods_code, name, kind, address_lines, status,"
-                " created_at, updated_at) VALUES ('p1', 'RXX', 'St Elsewhere NHS Trust', 'trust',"
-                " '[]', 'active', '2026-01-01', '2026-01-01')"
-            )
-        )
+        _insert_provider(connection)
         connection.execute(
             text(
                 "INSERT INTO outbox (change_id, record_type, record_id, fields, base, hlc,"
@@ -126,13 +131,7 @@ def test_upgrading_drops_the_stamps_of_scopes_the_central_store_owns(tmp_path: P
         ("responses", "r1", "note", "visit:v1"),
     ]
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO providers (id, ods_code, name, kind, address_lines, status,"
-                " created_at, updated_at) VALUES ('p1', 'RXX', 'St Elsewhere NHS Trust', 'trust',"
-                " '[]', 'active', '2026-01-01', '2026-01-01')"
-            )
-        )
+        _insert_provider(connection)
         for record_type, record_id, field, scope in stamps:
             connection.execute(
                 text(

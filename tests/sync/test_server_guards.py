@@ -138,6 +138,17 @@ def test_v1_refuses_a_missing_or_wrong_protocol_version(store: Store, version: s
     assert store.http.get("/v1/scopes", headers=store.auth()).status_code == 200
 
 
+def test_a_laptop_of_a_protocol_the_store_does_not_speak_is_told_what_to_update(
+    store: Store,
+) -> None:
+    newer = SyncClient(
+        BASE_URL, "device-newer", transport=InProcessTransport(store.app), protocol=3
+    )
+    with newer, pytest.raises(SyncError, match="different versions of the sync protocol") as told:
+        newer.login("lead", PASSWORD, "a newer laptop")
+    assert "speaks protocol 1 and 2" in str(told.value)
+
+
 def test_a_laptop_of_protocol_1_still_pulls_every_scope(store: Store) -> None:
     """Laptops from before the feed send protocol 1 and read reference data through /v1/pull;
     the server still answers them, with the same changes its feed gives."""

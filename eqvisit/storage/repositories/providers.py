@@ -33,10 +33,11 @@ from eqvisit.storage.models import IntelligenceItem, Provider
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SEARCH = table("provider_search", column("rowid"))
 _PROVIDER_ROWID: ColumnClause[int] = literal_column("providers.rowid")
-# Red flags are counted from the (provider_id, flag) index alone. Intelligence is replaced by
-# import rather than deleted, so a tombstoned red result is rare enough not to pay for checking
-# ``deleted_at`` (a row lookup per flag) on every keystroke.
-_RED = IntelligenceItem.flag == NtsFlag.RED
+# Red flags are counted from the partial index of red flags alone (ix_intelligence_red_flags),
+# whose condition is written here as the same literal. Intelligence is replaced by import rather
+# than deleted, so a tombstoned red result is rare enough not to pay for checking ``deleted_at``
+# (a row lookup per flag) on every keystroke.
+RED_FLAG = IntelligenceItem.flag == literal_column(f"'{NtsFlag.RED.value}'")
 
 
 def get(session: Session, provider_id: str) -> Provider | None:
@@ -128,7 +129,7 @@ def search(
     page = statement.order_by(order, _PROVIDER_ROWID).limit(limit).subquery("page")
     red_flags = (
         select(func.count())
-        .where(IntelligenceItem.provider_id == page.c.id, _RED)
+        .where(IntelligenceItem.provider_id == page.c.id, RED_FLAG)
         .scalar_subquery()
         .label("red_flags")
     )
@@ -168,7 +169,7 @@ def _narrowed(statement: _Select, narrowed: ProviderFilter, *, indexed: bool) ->
         statement = statement.where(column(Provider.status) == narrowed.status.value)
     if narrowed.red_flags_only:
         statement = statement.where(
-            exists().where(IntelligenceItem.provider_id == Provider.id, _RED)
+            exists().where(IntelligenceItem.provider_id == Provider.id, RED_FLAG)
         )
     return statement
 
@@ -210,7 +211,7 @@ def red_flag_counts(session: Session, provider_ids: Sequence[str]) -> dict[str, 
     rows = session.execute(
         select(IntelligenceItem.provider_id, func.count())
         .where(IntelligenceItem.provider_id.in_(list(provider_ids)))
-        .where(_RED)
+        .where(RED_FLAG)
         .group_by(IntelligenceItem.provider_id)
     )
     return dict(rows.all())

@@ -8,7 +8,7 @@ token; bodies are JSON (415 otherwise) and bounded in size (413). Refusals are J
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -124,12 +125,6 @@ class GuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
-
-
-def _page_response(page: reading.LogPage) -> Response:
-    """A pull or feed page, its cursor and whether more follows also in headers."""
-    headers = {CURSOR_HEADER: str(page.cursor), MORE_HEADER: "1" if page.more else "0"}
-    return Response(page.body, media_type="application/json", headers=headers)
 
 
 async def _reply(send: Send, status: int, error: str, detail: str) -> None:
@@ -280,12 +275,9 @@ def create_app(
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = DEFAULT_PULL_PAGE,
     ) -> Response:
-        with transactions.read() as session:
-            try:
-                page = reading.pull(session, who, scope, after, limit, server_clock)
-            except Refused as exc:
-                raise ApiError(403, "forbidden", exc.reason) from exc
-        return _page_response(page)
+        return page_of(
+            lambda session: reading.pull(session, who, scope, after, limit, server_clock)
+        )
 
     @app.get("/v1/feed", response_model=FeedPage)
     def feed(
@@ -295,14 +287,22 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = MAX_FEED_PAGE,
     ) -> Response:
         """A scope the central store owns, in log order (what protocol 2 laptops read there)."""
+        return page_of(
+            lambda session: reading.feed(session, who, scope, after, limit, server_clock)
+        )
+
+    def page_of(read: Callable[[Session], reading.LogPage]) -> Response:
+        """A pull or feed page read in a read transaction, its cursor and whether more follows
+        also in headers; refusals as 403, a visit asked of the feed as 422."""
         with transactions.read() as session:
             try:
-                page = reading.feed(session, who, scope, after, limit, server_clock)
+                page = read(session)
             except Refused as exc:
                 raise ApiError(403, "forbidden", exc.reason) from exc
             except reading.NotServerOwned as exc:
                 raise ApiError(422, "invalid", str(exc)) from exc
-        return _page_response(page)
+        headers = {CURSOR_HEADER: str(page.cursor), MORE_HEADER: "1" if page.more else "0"}
+        return Response(page.body, media_type="application/json", headers=headers)
 
     @app.get("/v1/receipt")
     def receipt(who: Authenticated, scope: str) -> Receipt:
