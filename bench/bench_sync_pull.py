@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 from harness import FLAGS, INDICATORS, ITEM_COLUMNS, central_store, eqvisit_server
 from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -154,13 +155,52 @@ def seed_central(engine: Engine, rows: int) -> Seeded:
     return Seeded(provider_id, record_ids, created, time.perf_counter() - start)
 
 
-def time_pull(url: str, folder: Path) -> tuple[float, SyncReport, int]:
-    """Sign a fresh laptop in as the lead and time one ``sync_once()``."""
+class Recording(httpx.BaseTransport):
+    """The real HTTP transport, keeping every answer as it came off the wire (gzip and all)."""
+
+    def __init__(self) -> None:
+        self._wire = httpx.HTTPTransport()
+        self.answers: dict[
+            tuple[str, str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]
+        ] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._wire.handle_request(request)
+        body = b"".join(response.stream)  # type: ignore[union-attr]
+        response.close()
+        key = (request.method, request.url.path, request.url.query)
+        self.answers[key] = (response.status_code, response.headers.raw, body)
+        return httpx.Response(response.status_code, headers=response.headers.raw, content=body)
+
+
+class Replay(httpx.BaseTransport):
+    """Answers a laptop's requests from a :class:`Recording`: the central store's work done."""
+
+    def __init__(self, recording: Recording) -> None:
+        self._answers = recording.answers
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.method, request.url.path, request.url.query)
+        status, headers, body = self._answers[key]
+        return httpx.Response(status, headers=headers, content=body)
+
+
+def time_pull(
+    url: str, folder: Path, transport: httpx.BaseTransport | None = None
+) -> tuple[float, SyncReport, int]:
+    """Sign a fresh laptop in as the lead and time one ``sync_once()`` (its requests through
+    ``transport`` when given)."""
     paths = resolve_profile(folder / "laptop").ensure()
     services = open_services(paths, Unlock.from_environment(demo=True))  # synthetic data
+
+    def client(server_url: str, device_id: str, token: str | None) -> SyncClient:
+        return SyncClient(server_url, device_id, token=token, transport=transport)
+
     try:
         sync = SyncService(
-            services.context, CredentialStore(paths.config_dir, use_keychain=False), http_client
+            services.context,
+            CredentialStore(paths.config_dir, use_keychain=False),
+            http_client if transport is None else client,
         )
         sync.login(url, "lead", PASSWORD, "bench laptop")
         start = time.perf_counter()
@@ -250,8 +290,13 @@ def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None
         engine.dispose()
     raws: list[float] = []
     pulls: list[float] = []
+    laptop_only: float | None = None
     with eqvisit_server(db_url, folder) as url:
         fetch = time_fetch_only(url, seeded.scope) if args.breakdown else None
+        if args.breakdown:
+            recording = Recording()
+            time_pull(url, folder / "recorded", recording)
+            laptop_only = time_pull(url, folder / "replayed", Replay(recording))[0]
         for attempt in range(args.runs):  # raw and pull in turn: a slow spell hits both alike
             raws.append(time_raw(folder / f"raw-{attempt}", seeded))
             seconds, report, held = time_pull(url, folder / f"pull-{attempt}")
@@ -273,6 +318,11 @@ def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None
         print(
             f"  HTTP pages only, no apply    : {fetch_seconds:7.2f} s  "
             f"{fetched / fetch_seconds:12,.0f} rows/s  ({fetched:,} rows)"
+        )
+    if laptop_only is not None:
+        print(
+            f"  laptop alone (store replayed): {laptop_only:7.2f} s  "
+            f"{rows / laptop_only:12,.0f} rows/s  (the answers recorded off the wire)"
         )
     print(
         f"  end to end sync_once()       : {pull_seconds:7.2f} s  {pull_rate:12,.0f} rows/s"

@@ -111,8 +111,6 @@ class JsonInsertPlan:
     table: Table
     sql: str
     order: tuple[str, ...]
-    json_columns: frozenset[str]
-    upsert: bool
 
 
 @functools.cache
@@ -142,7 +140,7 @@ def plan_json_insert(
     compiled = statement.compile(dialect=dialect)
     if list(compiled.positiontup or ()) != ["rows"]:
         raise ValueError(f"a JSON insert into {table.name} must name every column it fills")
-    return JsonInsertPlan(table, str(compiled), order, json_columns, upsert)
+    return JsonInsertPlan(table, str(compiled), order)
 
 
 def insert_json(session: Session, plan: JsonInsertPlan, rows: bytes, count: int) -> None:

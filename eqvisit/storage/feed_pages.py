@@ -7,10 +7,11 @@ writing the changes as they come. Laptops never write these scopes.
 
 A page is applied in two steps, so the work that is Python can run beside the work that is SQLite:
 
-1. :func:`prepare`, on the thread that fetches pages: consecutive changes of one record type
-   naming the same fields become one *run*, each change one insert row (every value through its
-   column's conversion, which also refuses a value the column cannot hold);
-2. :func:`apply`, in the sync's transaction: each run in page order, as one ``executemany``.
+1. :func:`prepare`, on a helper thread: consecutive changes of one record type naming the same
+   fields become one *run*, each change one insert row (every value through its column's
+   conversion, which also refuses a value the column cannot hold), the run's rows one JSON array;
+2. :func:`apply`, in the sync's transaction: each run in page order, as one statement
+   (:func:`~eqvisit.storage.bulk.insert_json`, which SQLite runs without the interpreter's lock).
    A run whose rows name every column a new record needs is inserted as it is, and if one of its
    records is here already, upserted instead (the named columns of a record that is here are
    overwritten, the others kept); any other run goes change by change through the ORM, which
@@ -34,6 +35,10 @@ from eqvisit.errors import SyncError
 from eqvisit.storage.bulk import insert_json, plan_json_insert
 from eqvisit.storage.record_rows import RecordRows, record_rows
 from eqvisit.storage.wire_values import MODELS, from_wire
+
+# What a column's conversion raises for a value it cannot hold (text for a number, an object for
+# a time, an unknown enum value).
+_UNFIT = (ValueError, TypeError, AttributeError)
 
 # Where each kind of owned scope keeps its records on the laptop, to purge a scope no longer
 # granted (the reference scope is granted to everyone, always).
@@ -117,11 +122,11 @@ def _rows(scope: str, run: _Run) -> list[tuple[Any, ...]]:
     naming its record (found by building the rows one by one again)."""
     try:
         return run.shape.rows_for_json(run.ids, run.fields)
-    except (ValueError, TypeError):
+    except _UNFIT:
         for offset, (record_id, fields) in enumerate(zip(run.ids, run.fields, strict=True)):
             try:
                 run.shape.build_for_json(record_id, fields)
-            except (ValueError, TypeError) as exc:
+            except _UNFIT as exc:
                 raise _refused(scope, run.first + offset, run.record_type, record_id, exc) from exc
         raise
 
@@ -165,7 +170,7 @@ def _write_each(session: Session, scope: str, run: _Run) -> None:
     for offset, (record_id, fields) in enumerate(zip(run.ids, run.fields, strict=True)):
         try:
             values = {name: from_wire(model, name, fields[name]) for name in run.shape.names}
-        except (ValueError, TypeError) as exc:
+        except _UNFIT as exc:
             raise _refused(scope, run.first + offset, run.record_type, record_id, exc) from exc
         try:
             if session.scalar(select(table.c.id).where(table.c.id == record_id)) is None:

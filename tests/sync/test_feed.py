@@ -283,8 +283,16 @@ def test_a_laptop_holds_what_the_store_holds_of_its_owned_scopes(
         assert uow.session.get(m.IntelligenceItem, ids[0]).n == 2  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("unfit", "said"),
+    [
+        pytest.param({"flag": "purple"}, "purple", id="an unknown enum value"),
+        pytest.param({"created_at": "2026-13-45T09:30:00.123456+00:00"}, "month", id="no such day"),
+        pytest.param({"updated_at": {"when": "now"}}, "", id="an object for a time"),
+    ],
+)
 def test_a_value_a_column_cannot_hold_stops_the_sync_and_writes_nothing_of_the_page(
-    central: Central, laptop: Laptop
+    central: Central, laptop: Laptop, unfit: dict[str, Any], said: str
 ) -> None:
     services, sync = laptop("lead")
     sync.sync_once()
@@ -299,11 +307,11 @@ def test_a_value_a_column_cannot_hold_stops_the_sync_and_writes_nothing_of_the_p
             "intelligence_items",
             [
                 (new_id(), scope, item_fields(central.provider_id, 1)),
-                (bad, scope, item_fields(central.provider_id, 2, flag="purple")),
+                (bad, scope, item_fields(central.provider_id, 2, **unfit)),
             ],
             central.clock,
         )
-    with pytest.raises(SyncError, match=rf"intelligence_items record \({bad}.*purple"):
+    with pytest.raises(SyncError, match=rf"intelligence_items record \({bad}.*{said}"):
         sync.sync_once()
     with services.context.store.unit_of_work() as uow:
         cursor = uow.session.get(m.SyncCursor, scope)
