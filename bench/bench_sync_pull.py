@@ -27,14 +27,17 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import orjson
 from harness import FLAGS, INDICATORS, ITEM_COLUMNS, central_store, eqvisit_server
 from sqlalchemy import Engine, Table, func, insert, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from eqvisit.app_services import open_services
@@ -45,6 +48,7 @@ from eqvisit.services.credentials import CredentialStore
 from eqvisit.services.store_keys import Unlock
 from eqvisit.services.sync import SyncReport, SyncService, http_client
 from eqvisit.storage import models as m
+from eqvisit.storage.bulk import plan_json_insert
 from eqvisit.storage.cipher import KEY_BYTES, connect
 from eqvisit.storage.engine import CACHE_SIZE_KIB
 from eqvisit.storage.store import open_store
@@ -228,8 +232,9 @@ def time_fetch_only(url: str, scope: str) -> tuple[float, int]:
         return time.perf_counter() - start, fetched
 
 
-def time_raw(folder: Path, seeded: Seeded) -> float:
-    """Raw executemany of the same rows into a fresh, encrypted laptop store, one transaction."""
+def _raw_store(folder: Path, seeded: Seeded) -> Any:
+    """A fresh laptop store (the provider only), encrypted and set up as a profile's store is,
+    as a bare SQLCipher connection."""
     path = folder / "raw.sqlite3"
     key = os.urandom(KEY_BYTES)  # encrypted like the laptop profile the pull writes into
     store = open_store(path, key=key)
@@ -246,35 +251,60 @@ def time_raw(folder: Path, seeded: Seeded) -> float:
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB:d}")
+    return connection
+
+
+def _raw_rows(seeded: Seeded, dimensions: Any) -> Iterator[tuple[Any, ...]]:
+    """The intelligence rows as the store holds them (``dimensions`` as given)."""
+    created = seeded.created.strftime(SQLITE_DATETIME)
+    for index, record_id in enumerate(seeded.record_ids):
+        yield (
+            record_id,
+            seeded.provider_id,
+            "nts",
+            str(2021 + index % 5),
+            INDICATORS[index % len(INDICATORS)],
+            dimensions,
+            3 + index % 50,
+            60.0 + (index % 40),
+            78.0,
+            FLAGS[index % len(FLAGS)],
+            None,
+            created,
+            created,
+        )
+
+
+def time_raw(folder: Path, seeded: Seeded) -> float:
+    """Raw executemany of the same rows into a fresh, encrypted laptop store, one transaction."""
+    connection = _raw_store(folder, seeded)
     items_sql = (
         f"INSERT INTO intelligence_items ({', '.join(ITEM_COLUMNS)}) "  # noqa: S608 constants only
         f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
     )
-    created = seeded.created.strftime(SQLITE_DATETIME)
-    provider_id = seeded.provider_id
+    dimensions = json.dumps({"programme": "Foundation", "level": "F1"})
     start = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(
-        items_sql,
-        (
-            (
-                record_id,
-                provider_id,
-                "nts",
-                str(2021 + index % 5),
-                INDICATORS[index % len(INDICATORS)],
-                json.dumps({"programme": "Foundation", "level": "F1"}),
-                3 + index % 50,
-                60.0 + (index % 40),
-                78.0,
-                FLAGS[index % len(FLAGS)],
-                None,
-                created,
-                created,
-            )
-            for index, record_id in enumerate(seeded.record_ids)
-        ),
-    )
+    connection.executemany(items_sql, _raw_rows(seeded, dimensions))
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def time_raw_json(folder: Path, seeded: Seeded) -> float:
+    """The statement the pull writes with (``storage/bulk.py: insert_json``) alone: the same rows
+    in feed-sized pages, each page's JSON made before the clock starts, one transaction."""
+    connection = _raw_store(folder, seeded)
+    table = cast(Table, m.IntelligenceItem.__table__)
+    sql = plan_json_insert(table, ITEM_COLUMNS, sqlite.dialect(paramstyle="qmark")).sql
+    rows = list(_raw_rows(seeded, {"programme": "Foundation", "level": "F1"}))
+    step = MAX_FEED_PAGE
+    pages = [orjson.dumps(rows[at : at + step]) for at in range(0, len(rows), step)]
+    start = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    for page in pages:
+        connection.execute(sql, (page,))
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - start
     connection.close()
@@ -291,12 +321,14 @@ def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None
     raws: list[float] = []
     pulls: list[float] = []
     laptop_only: float | None = None
+    json_insert: float | None = None
     with eqvisit_server(db_url, folder) as url:
         fetch = time_fetch_only(url, seeded.scope) if args.breakdown else None
         if args.breakdown:
             recording = Recording()
             time_pull(url, folder / "recorded", recording)
             laptop_only = time_pull(url, folder / "replayed", Replay(recording))[0]
+            json_insert = time_raw_json(folder / "raw-json", seeded)
         for attempt in range(args.runs):  # raw and pull in turn: a slow spell hits both alike
             raws.append(time_raw(folder / f"raw-{attempt}", seeded))
             seconds, report, held = time_pull(url, folder / f"pull-{attempt}")
@@ -318,6 +350,11 @@ def run(args: argparse.Namespace, db_url: str, folder: Path, label: str) -> None
         print(
             f"  HTTP pages only, no apply    : {fetch_seconds:7.2f} s  "
             f"{fetched / fetch_seconds:12,.0f} rows/s  ({fetched:,} rows)"
+        )
+    if json_insert is not None:
+        print(
+            f"  raw INSERT … jsonb_each      : {json_insert:7.2f} s  "
+            f"{rows / json_insert:12,.0f} rows/s  (the pull's statement, its JSON made untimed)"
         )
     if laptop_only is not None:
         print(
